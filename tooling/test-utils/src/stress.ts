@@ -1,0 +1,59 @@
+/**
+ * Sizes and time bounds for stress tests on small, shared machines.
+ *
+ * `SABKIT_STRESS_SCALE` (a positive number, default 1) multiplies every
+ * iteration count passed through {@link scaled}: `0.1` for a quick local run,
+ * `10` for a soak. Counts never drop below 1.
+ */
+export function stressScale(): number {
+  const raw = process.env.SABKIT_STRESS_SCALE;
+  if (raw === undefined || raw === "") return 1;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale <= 0) {
+    throw new RangeError(`SABKIT_STRESS_SCALE must be a positive number, got "${raw}"`);
+  }
+  return scale;
+}
+
+/** `n` multiplied by the stress scale, rounded, at least 1. */
+export function scaled(n: number): number {
+  return Math.max(1, Math.round(n * stressScale()));
+}
+
+/** Rejects with a message naming `what` if `promise` has not settled within `ms`. */
+export async function withTimeLimit<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${ms} ms (a hang?)`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A small seeded PRNG (mulberry32) so that randomized tests replay exactly:
+ * print the seed on failure, pass it back to reproduce.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seed from `SABKIT_SEED` if set, otherwise a fresh one. Log it in failures. */
+export function testSeed(): number {
+  const raw = process.env.SABKIT_SEED;
+  if (raw !== undefined && raw !== "") return Number(raw) >>> 0;
+  return (Math.random() * 2 ** 32) >>> 0;
+}

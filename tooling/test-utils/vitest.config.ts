@@ -1,0 +1,3 @@
+import { defineNodeConfig } from "./vitest.preset.mjs";
+
+export default defineNodeConfig();

@@ -1,0 +1,12 @@
+import { defineConfig } from "tsup";
+
+// The demo runs from its build, as a user's program would: workers are
+// separate entries next to main.js.
+export default defineConfig({
+  entry: ["src/main.ts", "src/stage-worker.ts"],
+  format: ["esm"],
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  clean: true,
+});

@@ -1,0 +1,479 @@
+/**
+ * The errors every sabkit package throws.
+ *
+ * Each class has a stable `code` (`"ERR_SABKIT_…"`, also available as the
+ * static `code` of the class) that code can branch on across versions and
+ * across workers, and a `name` equal to the class name, so `instanceof`,
+ * `error.name` and `error.code` all agree. Messages say what was wrong and
+ * what to do about it.
+ *
+ * `name` lives on each prototype (not on instances) so that V8 already uses it
+ * when it formats `stack` during construction.
+ */
+
+/** The stable codes of sabkit's errors. */
+export type SabkitErrorCode =
+  | "ERR_SABKIT"
+  | "ERR_SABKIT_TIMEOUT"
+  | "ERR_SABKIT_CLOSED"
+  | "ERR_SABKIT_FULL"
+  | "ERR_SABKIT_EMPTY"
+  | "ERR_SABKIT_NOT_OWNER"
+  | "ERR_SABKIT_OWNER_DIED"
+  | "ERR_SABKIT_DEADLOCK"
+  | "ERR_SABKIT_BROKEN_BARRIER"
+  | "ERR_SABKIT_INVALID_HANDLE"
+  | "ERR_SABKIT_WORKER_CRASHED"
+  | "ERR_SABKIT_ABORTED";
+
+/**
+ * Base class of every sabkit error: catch it to handle any of them.
+ *
+ * @example
+ * ```ts
+ * try { queue.get({ timeout: 0 }); }
+ * catch (error) {
+ *   if (error instanceof SabkitError && error.code === "ERR_SABKIT_EMPTY") { ... }
+ * }
+ * ```
+ */
+export class SabkitError extends Error {
+  /** The code every instance of this class carries. */
+  static readonly code: SabkitErrorCode = "ERR_SABKIT";
+  /** A stable string naming the kind of failure, e.g. `"ERR_SABKIT_TIMEOUT"`. */
+  readonly code: SabkitErrorCode;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = (new.target as typeof SabkitError).code;
+  }
+}
+
+/**
+ * A wait ran out of time (`timeout` in the options elapsed first).
+ *
+ * @example
+ * ```ts
+ * try { using held = lock.acquire({ timeout: 100 }); ... }
+ * catch (error) { if (error instanceof TimeoutError) retryLater(); else throw error; }
+ * ```
+ */
+export class TimeoutError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_TIMEOUT";
+  constructor(
+    message = "the operation timed out: retry, or pass a larger `timeout` (undefined waits forever)",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The object was closed: by this thread, by another, or while this caller was waiting.
+ *
+ * @example
+ * ```ts
+ * for (;;) {
+ *   try { handle(queue.get()); } catch (error) { if (error instanceof ClosedError) break; throw error; }
+ * }
+ * ```
+ */
+export class ClosedError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_CLOSED";
+  constructor(
+    message = "the object is closed: it cannot be used any more; create a new one",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A non-waiting put found no room (Python's `queue.Full`).
+ *
+ * @example
+ * ```ts
+ * try { queue.putNowait(item); } catch (error) { if (error instanceof FullError) dropOrRetry(item); }
+ * ```
+ */
+export class FullError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_FULL";
+  constructor(
+    message = "no room to put without waiting: retry later, or use the waiting form with a timeout",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A non-waiting get found nothing (Python's `queue.Empty`).
+ *
+ * @example
+ * ```ts
+ * try { const item = queue.getNowait(); } catch (error) { if (error instanceof EmptyError) idle(); }
+ * ```
+ */
+export class EmptyError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_EMPTY";
+  constructor(
+    message = "nothing to get without waiting: retry later, or use the waiting form with a timeout",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The caller released (or waited on) something it does not hold.
+ *
+ * @example
+ * ```ts
+ * lock.release(); // without holding it -> NotOwnerError
+ * ```
+ */
+export class NotOwnerError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_NOT_OWNER";
+  constructor(
+    message = "the calling thread does not hold this: acquire it first, and release it from the thread that acquired it",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Options of {@link OwnerDiedError}. */
+export interface OwnerDiedErrorOptions<G> extends ErrorOptions {
+  /** The guard of the acquisition that succeeded despite the death. */
+  guard?: G;
+  /** The thread identity of the owner that died, when known. */
+  ownerIdentity?: number;
+}
+
+/**
+ * The previous owner died while holding the lock (POSIX `EOWNERDEAD`).
+ *
+ * The acquisition *succeeded*: the caller now holds the lock (through
+ * `guard`, set by the lock that throws this) and should repair whatever the
+ * dead owner may have half-written, then release it.
+ *
+ * @example
+ * ```ts
+ * let held: Guard;
+ * try { held = lock.acquire(); }
+ * catch (error) {
+ *   if (!(error instanceof OwnerDiedError)) throw error;
+ *   held = error.guard!;
+ *   repairSharedState();
+ * }
+ * using _ = held;
+ * ```
+ */
+export class OwnerDiedError<G = unknown> extends SabkitError {
+  static override readonly code = "ERR_SABKIT_OWNER_DIED";
+  /** The guard the caller now holds; set by the lock that throws this error. */
+  guard: G | undefined;
+  /** The thread identity of the dead owner, when known. */
+  readonly ownerIdentity: number | undefined;
+
+  constructor(
+    message = "the previous owner died while holding this lock; you now hold it: repair the state it protects, then release it",
+    options: OwnerDiedErrorOptions<G> = {},
+  ) {
+    super(message, options);
+    this.guard = options.guard;
+    this.ownerIdentity = options.ownerIdentity;
+  }
+}
+
+/**
+ * Waiting would never end because the waiters form a cycle.
+ *
+ * @example
+ * ```ts
+ * catch (error) { if (error instanceof DeadlockError) console.error(error.cycle.join(" -> ")); }
+ * ```
+ */
+export class DeadlockError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_DEADLOCK";
+  /** The cycle, e.g. `["thread 3 holds lock A", "thread 4 holds lock B", "thread 3"]`. */
+  readonly cycle: readonly string[];
+
+  constructor(cycle: readonly string[], message?: string, options?: ErrorOptions) {
+    super(
+      message ??
+        `deadlock: ${cycle.join(" -> ")}; acquire locks in one global order (or use Lock.all)`,
+      options,
+    );
+    this.cycle = Object.freeze([...cycle]);
+  }
+}
+
+/**
+ * A barrier was broken (aborted, reset, timed out or a party died) while, or
+ * before, the caller waited on it.
+ *
+ * @example
+ * ```ts
+ * try { barrier.wait(); } catch (error) { if (error instanceof BrokenBarrierError) barrier.reset(); }
+ * ```
+ */
+export class BrokenBarrierError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_BROKEN_BARRIER";
+  constructor(
+    message = "the barrier is broken: every waiter was released with this error; call reset() before using it again",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A handle, buffer region or shared header is not what was expected (wrong
+ * kind, version, buffer type, offset, size, tag, or corrupted memory).
+ *
+ * @example
+ * ```ts
+ * Lock.from({ kind: "semaphore", ... }); // InvalidHandleError: expected kind "lock" ...
+ * ```
+ */
+export class InvalidHandleError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_INVALID_HANDLE";
+}
+
+/**
+ * A worker died (exit, terminate, uncaught error, out of memory) before it
+ * finished the work it was given.
+ *
+ * @example
+ * ```ts
+ * catch (error) {
+ *   if (error instanceof WorkerCrashedError) console.error(`thread ${error.threadId} exited ${error.exitCode}`);
+ * }
+ * ```
+ */
+export class WorkerCrashedError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_WORKER_CRASHED";
+  /** The worker's thread id (or sabkit thread identity), as reported by whoever saw it die. */
+  readonly threadId: number;
+  /** The worker's exit code. */
+  readonly exitCode: number;
+
+  constructor(threadId: number, exitCode: number, message?: string, options?: ErrorOptions) {
+    super(
+      message ??
+        `worker ${threadId} exited with code ${exitCode} before finishing its task; ` +
+          "the task did not complete: retry it, or look at the worker's output for the cause",
+      options,
+    );
+    this.threadId = threadId;
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * The wait was aborted through its `AbortSignal`; `cause` is `signal.reason`.
+ *
+ * `name` is `"AbortError"` like the platform's `DOMException`, so code that
+ * checks `error.name === "AbortError"` works with both.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const pending = lock.acquireAsync({ signal: controller.signal });
+ * controller.abort(new Error("shutting down"));
+ * await pending; // rejects with AbortError, cause = Error("shutting down")
+ * ```
+ */
+export class AbortError extends SabkitError {
+  static override readonly code = "ERR_SABKIT_ABORTED";
+  constructor(
+    reason?: unknown,
+    message = "the operation was aborted through its AbortSignal (see `cause` for the reason)",
+  ) {
+    super(message, { cause: reason });
+  }
+}
+
+const ERROR_CLASSES = [
+  SabkitError,
+  TimeoutError,
+  ClosedError,
+  FullError,
+  EmptyError,
+  NotOwnerError,
+  OwnerDiedError,
+  DeadlockError,
+  BrokenBarrierError,
+  InvalidHandleError,
+  WorkerCrashedError,
+  AbortError,
+] as const;
+
+for (const errorClass of ERROR_CLASSES) {
+  // On the prototype, writable (as Error.prototype.name is) and not enumerable.
+  Object.defineProperty(errorClass.prototype, "name", {
+    value: errorClass.name,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Carrying errors across workers
+// ---------------------------------------------------------------------------
+
+/**
+ * A structured-cloneable description of an error, made by
+ * {@link serializeError} in a worker and turned back into an error of the same
+ * class by {@link reviveError} in the parent.
+ */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly code: string | undefined;
+  /** The serialized `cause`, when there was one. */
+  readonly cause?: SerializedError | { readonly value: unknown };
+  /** Other own enumerable properties that survive structured clone (e.g. `threadId`). */
+  readonly props: Readonly<Record<string, unknown>>;
+  /** `true` when the thrown value was not an `Error` (then `message` is `String(value)`). */
+  readonly nonError?: true;
+}
+
+const BUILT_IN_ERRORS: ReadonlyArray<new (...args: never[]) => Error> = [
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  AggregateError,
+];
+
+const REVIVABLE = new Map<string, Function>(
+  [...ERROR_CLASSES, ...BUILT_IN_ERRORS].map((errorClass) => [errorClass.name, errorClass]),
+);
+
+// `guard` (OwnerDiedError) is a live object of the throwing thread: meaningless elsewhere.
+const OWN_FIELDS = new Set(["name", "message", "stack", "cause", "code", "guard"]);
+const MAX_CAUSE_DEPTH = 8;
+
+function cloneable(value: unknown): boolean {
+  if (value === null || typeof value !== "object") {
+    return typeof value !== "function" && typeof value !== "symbol";
+  }
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Describes `error` (any thrown value) as a structured-cloneable object:
+ * name, message, stack, code, cause (recursively) and other own enumerable
+ * properties that can be cloned (a property whose getter throws, or whose
+ * value cannot be cloned — a function, a guard — is left out).
+ *
+ * @example
+ * ```ts
+ * try { await task(); } catch (error) { port.postMessage({ error: serializeError(error) }); }
+ * ```
+ */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (!(error instanceof Error)) {
+    return {
+      name: "Error",
+      message: safeString(error),
+      stack: undefined,
+      code: undefined,
+      props: {},
+      nonError: true,
+    };
+  }
+  const read = (key: string): unknown => {
+    try {
+      return (error as unknown as Record<string, unknown>)[key];
+    } catch {
+      return undefined;
+    }
+  };
+  const props: Record<string, unknown> = {};
+  for (const key of Object.keys(error)) {
+    if (OWN_FIELDS.has(key)) continue;
+    const value = read(key);
+    if (cloneable(value)) props[key] = value;
+  }
+  const code = read("code");
+  const serialized: {
+    -readonly [K in keyof SerializedError]: SerializedError[K];
+  } = {
+    name: safeString(read("name") ?? "Error"),
+    message: safeString(read("message") ?? ""),
+    stack: typeof read("stack") === "string" ? (read("stack") as string) : undefined,
+    code: typeof code === "string" ? code : undefined,
+    props,
+  };
+  if ("cause" in error && depth < MAX_CAUSE_DEPTH) {
+    const cause = read("cause");
+    if (cause instanceof Error) serialized.cause = serializeError(cause, depth + 1);
+    else if (cloneable(cause)) serialized.cause = { value: cause };
+  }
+  return serialized;
+}
+
+/**
+ * Turns a {@link SerializedError} back into an error. sabkit's classes and
+ * the built-in ones (`TypeError`, `RangeError`, …) come back as the same
+ * class (`instanceof` works) without running their constructors; any other
+ * name comes back as an `Error` whose `name` is the original one. The stack is
+ * the remote one.
+ *
+ * @example
+ * ```ts
+ * worker.on("message", (m) => { if (m.error) reject(reviveError(m.error)); });
+ * ```
+ */
+export function reviveError(serialized: SerializedError): Error {
+  const errorClass = REVIVABLE.get(serialized.name) ?? Error;
+  // Reflect.construct(Error, …, newTarget) makes a real Error object (with
+  // the internal slot that util.inspect and structured clone look for) whose
+  // prototype is errorClass.prototype, without running errorClass's
+  // constructor (their signatures differ).
+  const error: Error & Record<string, unknown> = Reflect.construct(
+    Error,
+    [serialized.message],
+    errorClass,
+  );
+  if (errorClass === Error && serialized.name !== "Error") define(error, "name", serialized.name);
+  define(error, "stack", serialized.stack ?? `${serialized.name}: ${serialized.message}`);
+  if (serialized.code !== undefined) error.code = serialized.code;
+  for (const [key, value] of Object.entries(serialized.props)) error[key] = value;
+  if (errorClass === OwnerDiedError && !("guard" in serialized.props)) error.guard = undefined;
+  if (serialized.cause !== undefined) {
+    const cause = serialized.cause;
+    define(error, "cause", "name" in cause ? reviveError(cause) : cause.value);
+  }
+  return error;
+}
+
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * @sabkit/core: what every sabkit primitive is built on — errors, wait
+ * options, guards, handles and their sharing, thread identities.
+ *
+ * This entry is for users. Primitive packages also use the raw layer in
+ * `@sabkit/core/internal` (layouts, handle kinds and tags, deadlines,
+ * validation, the liveness runtime).
+ *
+ * @packageDocumentation
+ */
+export {
+  AbortError,
+  BrokenBarrierError,
+  ClosedError,
+  DeadlockError,
+  EmptyError,
+  FullError,
+  InvalidHandleError,
+  NotOwnerError,
+  OwnerDiedError,
+  type OwnerDiedErrorOptions,
+  SabkitError,
+  type SabkitErrorCode,
+  TimeoutError,
+  WorkerCrashedError,
+} from "./errors.js";
+export { Guard } from "./guard.js";
+export type { Handle, Shareable } from "./handle.js";
+export type { WaitOptions } from "./options.js";
+export { isThreadAlive, threadIdentity } from "./runtime.js";
+export { revive, reviveAsync, share } from "./share.js";

@@ -1,0 +1,58 @@
+/**
+ * @sabkit/core/internal: the raw layer for sibling packages (lock, queue,
+ * process, pool, …) and tests. Not covered by semver for end users; the
+ * public API is `@sabkit/core`.
+ *
+ * @packageDocumentation
+ */
+export { Deadline } from "./deadline.js";
+export { reviveError, type SerializedError, serializeError } from "./errors.js";
+export { defineKind, HandleKind, type KindSpec, kindTag } from "./handle.js";
+export {
+  allocate,
+  attach,
+  CACHE_LINE_BYTES,
+  checkRegion,
+  defineLayout,
+  type Field,
+  type FieldSpec,
+  isSharedArrayBuffer,
+  type Layout,
+  type Region,
+  type RegionRequirements,
+  type ScalarType,
+} from "./layout.js";
+export {
+  type CountBounds,
+  describe,
+  MAX_COUNT,
+  type ParsedWaitOptions,
+  parseWaitOptions,
+  throwIfAborted,
+  validateCount,
+  validateSignal,
+  validateTimeout,
+} from "./options.js";
+export {
+  adoptRuntime,
+  deathEpoch,
+  deathEpochWord,
+  IDENTITY_LIMIT,
+  LIVENESS_POLL_MS,
+  ROOT_IDENTITY,
+  RUNTIME_TAG,
+  RUNTIME_VERSION,
+  RUNTIME_WORDS,
+  type RuntimeData,
+  runtimeByteLength,
+  SLOT_COUNT,
+  type SpawnedChild,
+  spawnChild,
+} from "./runtime.js";
+export {
+  HANDLE_RECORD_KEY,
+  isKindRegistered,
+  isShareable,
+  type KindReviver,
+  registerKind,
+} from "./share.js";

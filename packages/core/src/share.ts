@@ -1,0 +1,400 @@
+/**
+ * Sending live primitives through `postMessage`: `share` replaces every
+ * shareable object in an argument tree by a marked record holding its handle;
+ * after the tree has been structured-cloned into a worker, `revive` replaces
+ * the records by live primitives again, through the registry of kinds.
+ *
+ * A marked record is `{ "$sabkit.handle": handle }` — a plain object with
+ * exactly that one key (symbols do not survive structured clone, a string key
+ * does). An object of your own that has exactly that one key would be taken
+ * for a record: do not send such objects.
+ *
+ * `share` walks arrays, plain objects, Maps and Sets (cycles and shared
+ * references are preserved, as structured clone preserves them). Other
+ * objects (Date, typed arrays, SharedArrayBuffers, class instances that are
+ * not shareable) are left as they are, for structured clone to handle.
+ * Functions, symbols, WeakMaps, WeakSets, WeakRefs and Promises cannot be
+ * cloned: `share` rejects them with a TypeError naming where they are
+ * (`args[1].onDone`) rather than leaving a DataCloneError for later.
+ *
+ * The registry is kept on `globalThis` under a registry symbol, so two copies
+ * of @sabkit/core in one thread (two versions, or a bundle and a package)
+ * share one registry.
+ */
+import { InvalidHandleError } from "./errors.js";
+import type { Handle, Shareable } from "./handle.js";
+import { isSharedArrayBuffer } from "./layout.js";
+import { describe } from "./options.js";
+
+/** The key of a marked handle record. */
+export const HANDLE_RECORD_KEY = "$sabkit.handle";
+
+/** How a kind is revived from its handle. */
+export interface KindReviver {
+  /** Revives a primitive from its handle (validates it; throws InvalidHandleError). */
+  from(handle: Handle): unknown;
+}
+
+const REGISTRY_KEY = Symbol.for("sabkit.registry.kinds");
+
+function registry(): Map<string, KindReviver> {
+  const scope = globalThis as unknown as Record<symbol, Map<string, KindReviver> | undefined>;
+  let kinds = scope[REGISTRY_KEY];
+  if (kinds === undefined) {
+    kinds = new Map();
+    Object.defineProperty(globalThis, REGISTRY_KEY, { value: kinds });
+  }
+  return kinds;
+}
+
+/**
+ * Registers how to revive handles of `kind` in this thread. A primitive
+ * package calls it when its module loads (a static block of the class), so
+ * importing the package is enough for `revive` to know the kind. Registering
+ * a kind again replaces the previous reviver.
+ *
+ * @example
+ * ```ts
+ * export class Lock implements Shareable<LockHandle> {
+ *   static { registerKind("lock", { from: (handle) => Lock.from(handle) }); }
+ *   ...
+ * }
+ * ```
+ */
+export function registerKind(kind: string, reviver: KindReviver): void {
+  if (typeof kind !== "string" || kind === "") {
+    throw new TypeError(`registerKind: kind must be a non-empty string, got ${describe(kind)}`);
+  }
+  if (reviver === null || typeof reviver !== "object" || typeof reviver.from !== "function") {
+    throw new TypeError(
+      `registerKind("${kind}"): the reviver must be an object with a from(handle) method`,
+    );
+  }
+  registry().set(kind, reviver);
+}
+
+/** `true` when `kind` has been registered in this thread. */
+export function isKindRegistered(kind: string): boolean {
+  return registry().has(kind);
+}
+
+/**
+ * `true` for a shareable primitive: an object that is not a plain object,
+ * array, Map or Set, whose `handle` looks like a handle (kind string, version
+ * number, package string, SharedArrayBuffer).
+ */
+export function isShareable(value: unknown): value is Shareable {
+  if (value === null || typeof value !== "object" || isContainer(value)) return false;
+  let handle: unknown;
+  try {
+    handle = (value as { handle?: unknown }).handle;
+  } catch {
+    return false;
+  }
+  return looksLikeHandle(handle);
+}
+
+function looksLikeHandle(value: unknown): value is Handle {
+  if (value === null || typeof value !== "object") return false;
+  const h = value as Record<string, unknown>;
+  return (
+    typeof h.kind === "string" &&
+    typeof h.version === "number" &&
+    typeof h.package === "string" &&
+    isSharedArrayBuffer(h.buffer)
+  );
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function isContainer(value: object): boolean {
+  return (
+    Array.isArray(value) || value instanceof Map || value instanceof Set || isPlainObject(value)
+  );
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+function keyPath(path: string, key: string): string {
+  return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function notCloneable(value: unknown): string | undefined {
+  if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return "a symbol";
+  if (value instanceof WeakMap) return "a WeakMap";
+  if (value instanceof WeakSet) return "a WeakSet";
+  if (typeof WeakRef === "function" && value instanceof WeakRef) return "a WeakRef";
+  if (value instanceof Promise) return "a Promise";
+  return undefined;
+}
+
+/**
+ * Returns a copy of `tree` in which every shareable primitive is replaced by
+ * a marked record holding its handle, ready for `postMessage`.
+ *
+ * @param path the name of the root in error messages (default `"args"`).
+ * @throws TypeError naming the path of a function, symbol, WeakMap, WeakSet,
+ * WeakRef or Promise (they cannot be sent to a worker).
+ * @example
+ * ```ts
+ * worker.postMessage(share([lock, { queue, n: 3 }]));
+ * // in the worker:
+ * const [lock, { queue, n }] = revive(message);
+ * ```
+ */
+export function share<T>(tree: T, path = "args"): unknown {
+  const copies = new Map<object, unknown>();
+  const walk = (value: unknown, at: string): unknown => {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+      if (typeof value === "symbol") throw cannotSend(at, "a symbol");
+      return value;
+    }
+    const bad = notCloneable(value);
+    if (bad !== undefined) throw cannotSend(at, bad);
+    const object = value as object;
+    const seen = copies.get(object);
+    if (seen !== undefined || copies.has(object)) return seen;
+    if (isShareable(object)) {
+      const record = { [HANDLE_RECORD_KEY]: object.handle };
+      copies.set(object, record);
+      return record;
+    }
+    if (Array.isArray(object)) {
+      const copy: unknown[] = new Array(object.length);
+      copies.set(object, copy);
+      for (const key of Object.keys(object)) {
+        const index = Number(key);
+        const at2 = Number.isInteger(index) ? `${at}[${key}]` : keyPath(at, key);
+        (copy as unknown as Record<string, unknown>)[key] = walk(
+          (object as unknown as Record<string, unknown>)[key],
+          at2,
+        );
+      }
+      return copy;
+    }
+    if (object instanceof Map) {
+      const copy = new Map<unknown, unknown>();
+      copies.set(object, copy);
+      let i = 0;
+      for (const [key, entry] of object) {
+        const label = typeof key === "string" ? JSON.stringify(key) : `<key ${i}>`;
+        copy.set(walk(key, `${at}.keys()[${i}]`), walk(entry, `${at}.get(${label})`));
+        i++;
+      }
+      return copy;
+    }
+    if (object instanceof Set) {
+      const copy = new Set<unknown>();
+      copies.set(object, copy);
+      let i = 0;
+      for (const item of object) copy.add(walk(item, `${at}.values()[${i++}]`));
+      return copy;
+    }
+    if (isPlainObject(object)) {
+      const copy: Record<string, unknown> = {};
+      copies.set(object, copy);
+      for (const key of Object.keys(object)) {
+        copy[key] = walk((object as Record<string, unknown>)[key], keyPath(at, key));
+      }
+      return copy;
+    }
+    copies.set(object, object);
+    return object;
+  };
+  return walk(tree, path);
+}
+
+function cannotSend(path: string, what: string): TypeError {
+  return new TypeError(
+    `${path} is ${what}, which cannot be sent to a worker (structured clone rejects it); ` +
+      "send data or a shareable primitive instead, and define functions in the worker's module",
+  );
+}
+
+function asRecord(value: object): Handle | undefined | false {
+  // A record is a plain object whose only own key is HANDLE_RECORD_KEY.
+  if (!isPlainObject(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== HANDLE_RECORD_KEY) return false;
+  return (value as Record<string, Handle | undefined>)[HANDLE_RECORD_KEY];
+}
+
+function kindOf(handle: unknown, at: string): { kind: string; pkg: unknown } {
+  if (handle === null || typeof handle !== "object") {
+    throw new InvalidHandleError(
+      `revive: ${at} is a handle record whose handle is ${describe(handle)}, not a handle object (forged or corrupted?)`,
+    );
+  }
+  const { kind, package: pkg } = handle as { kind?: unknown; package?: unknown };
+  if (typeof kind !== "string") {
+    throw new InvalidHandleError(
+      `revive: ${at} is a handle record whose handle.kind is ${describe(kind)}, not a string (forged or corrupted?)`,
+    );
+  }
+  return { kind, pkg };
+}
+
+/**
+ * Returns a copy of `tree` (as received from `share` + structured clone) in
+ * which every handle record is replaced by a live primitive, revived by the
+ * kind registered with {@link registerKind}.
+ *
+ * @throws InvalidHandleError for a record whose kind is not registered in
+ * this thread (the message names the package to import), or whose handle is
+ * invalid.
+ * @example
+ * ```ts
+ * import "@sabkit/lock"; // registers "lock"
+ * const [lock, counter] = revive(event.data);
+ * ```
+ */
+export function revive<T = unknown>(tree: unknown, path = "args"): T {
+  const kinds = registry();
+  const copies = new Map<object, unknown>();
+  const walk = (value: unknown, at: string): unknown => {
+    if (value === null || typeof value !== "object") return value;
+    const seen = copies.get(value);
+    if (seen !== undefined || copies.has(value)) return seen;
+    const handle = asRecord(value);
+    if (handle !== false) {
+      const { kind, pkg } = kindOf(handle, at);
+      const reviver = kinds.get(kind);
+      if (reviver === undefined) {
+        throw new InvalidHandleError(
+          `revive: ${at} is a "${kind}" handle but no kind "${kind}" is registered in this thread: ` +
+            (typeof pkg === "string"
+              ? `import "${pkg}" in this worker (or use reviveAsync, which imports it)`
+              : "import the package that defines it in this worker"),
+        );
+      }
+      let live: unknown;
+      try {
+        live = reviver.from(handle as Handle);
+      } catch (error) {
+        if (!(error instanceof InvalidHandleError)) throw error;
+        throw new InvalidHandleError(`revive: ${at}: ${error.message}`, { cause: error });
+      }
+      copies.set(value, live);
+      return live;
+    }
+    if (Array.isArray(value)) {
+      const copy: unknown[] = new Array(value.length);
+      copies.set(value, copy);
+      for (const key of Object.keys(value)) {
+        (copy as unknown as Record<string, unknown>)[key] = walk(
+          (value as unknown as Record<string, unknown>)[key],
+          Number.isInteger(Number(key)) ? `${at}[${key}]` : keyPath(at, key),
+        );
+      }
+      return copy;
+    }
+    if (value instanceof Map) {
+      const copy = new Map<unknown, unknown>();
+      copies.set(value, copy);
+      let i = 0;
+      for (const [key, entry] of value) {
+        const label = typeof key === "string" ? JSON.stringify(key) : `<key ${i}>`;
+        copy.set(walk(key, `${at}.keys()[${i}]`), walk(entry, `${at}.get(${label})`));
+        i++;
+      }
+      return copy;
+    }
+    if (value instanceof Set) {
+      const copy = new Set<unknown>();
+      copies.set(value, copy);
+      let i = 0;
+      for (const item of value) copy.add(walk(item, `${at}.values()[${i++}]`));
+      return copy;
+    }
+    if (isPlainObject(value)) {
+      const copy: Record<string, unknown> = {};
+      copies.set(value, copy);
+      for (const key of Object.keys(value)) {
+        copy[key] = walk((value as Record<string, unknown>)[key], keyPath(at, key));
+      }
+      return copy;
+    }
+    return value;
+  };
+  return walk(tree, path) as T;
+}
+
+// A bare npm package name ("pkg", "@scope/pkg"): never a path, URL or builtin,
+// so a forged handle cannot make reviveAsync import an arbitrary file.
+const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+
+/**
+ * Like {@link revive}, but first imports the `package` named by the handle of
+ * every kind not registered yet (importing a primitive package registers its
+ * kinds). Only bare package names are imported (`"@sabkit/lock"`), never
+ * paths or URLs.
+ *
+ * @throws InvalidHandleError when a package cannot be imported, or does not
+ * register the kind.
+ * @example
+ * ```ts
+ * const [queue] = await reviveAsync(workerData.args); // imports @sabkit/queue if needed
+ * ```
+ */
+export async function reviveAsync<T = unknown>(tree: unknown, path = "args"): Promise<T> {
+  const kinds = registry();
+  const missing = new Map<string, string>(); // package -> first kind needing it
+  const seen = new Set<object>();
+  const collect = (value: unknown, at: string): void => {
+    if (value === null || typeof value !== "object" || seen.has(value)) return;
+    seen.add(value);
+    const handle = asRecord(value);
+    if (handle !== false) {
+      const { kind, pkg } = kindOf(handle, at);
+      if (!kinds.has(kind) && typeof pkg === "string" && !missing.has(pkg)) missing.set(pkg, kind);
+      return;
+    }
+    if (Array.isArray(value) || isPlainObject(value)) {
+      for (const key of Object.keys(value)) {
+        collect((value as Record<string, unknown>)[key], keyPath(at, key));
+      }
+    } else if (value instanceof Map) {
+      for (const [key, entry] of value) {
+        collect(key, at);
+        collect(entry, at);
+      }
+    } else if (value instanceof Set) {
+      for (const item of value) collect(item, at);
+    }
+  };
+  collect(tree, path);
+  await Promise.all(
+    [...missing].map(async ([pkg, kind]) => {
+      if (!PACKAGE_NAME.test(pkg)) {
+        throw new InvalidHandleError(
+          `reviveAsync: a "${kind}" handle names package ${JSON.stringify(pkg)}, which is not a bare npm ` +
+            "package name; import the package that defines it yourself, then call revive",
+        );
+      }
+      try {
+        await import(/* @vite-ignore */ pkg);
+      } catch (error) {
+        throw new InvalidHandleError(
+          `reviveAsync: importing "${pkg}" (for a "${kind}" handle) failed: ${describeError(error)}; ` +
+            `install ${pkg} where the worker can resolve it`,
+          { cause: error },
+        );
+      }
+      if (!kinds.has(kind)) {
+        throw new InvalidHandleError(
+          `reviveAsync: "${pkg}" was imported but did not register kind "${kind}"; ` +
+            "the sender and the worker may load different versions of it",
+        );
+      }
+    }),
+  );
+  return revive<T>(tree, path);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : describe(error);
+}

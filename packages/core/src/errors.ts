@@ -395,33 +395,35 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
       nonError: true,
     };
   }
+  const unreadable = Symbol("unreadable");
   const read = (key: string): unknown => {
     try {
       return (error as unknown as Record<string, unknown>)[key];
     } catch {
-      return undefined;
+      return unreadable;
     }
   };
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(error)) {
     if (OWN_FIELDS.has(key)) continue;
     const value = read(key);
-    if (cloneable(value)) props[key] = value;
+    if (value !== unreadable && cloneable(value)) props[key] = value;
   }
   const code = read("code");
+  const stack = read("stack");
   const serialized: {
     -readonly [K in keyof SerializedError]: SerializedError[K];
   } = {
-    name: safeString(read("name") ?? "Error"),
-    message: safeString(read("message") ?? ""),
-    stack: typeof read("stack") === "string" ? (read("stack") as string) : undefined,
+    name: safeString(orDefault(read("name"), "Error")),
+    message: safeString(orDefault(read("message"), "")),
+    stack: typeof stack === "string" ? stack : undefined,
     code: typeof code === "string" ? code : undefined,
     props,
   };
   if ("cause" in error && depth < MAX_CAUSE_DEPTH) {
     const cause = read("cause");
     if (cause instanceof Error) serialized.cause = serializeError(cause, depth + 1);
-    else if (cloneable(cause)) serialized.cause = { value: cause };
+    else if (cause !== unreadable && cloneable(cause)) serialized.cause = { value: cause };
   }
   return serialized;
 }
@@ -459,6 +461,10 @@ export function reviveError(serialized: SerializedError): Error {
     define(error, "cause", "name" in cause ? reviveError(cause) : cause.value);
   }
   return error;
+}
+
+function orDefault(value: unknown, fallback: string): unknown {
+  return value === undefined || typeof value === "symbol" ? fallback : value;
 }
 
 function define(target: object, key: string, value: unknown): void {

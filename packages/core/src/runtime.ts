@@ -127,6 +127,8 @@ export interface SpawnedChild {
 interface Runtime {
   readonly i32: Int32Array;
   readonly mask: number;
+  /** The identity of the thread that created the runtime (1 for the real root). */
+  readonly rootIdentity: number;
 }
 
 interface ThreadState {
@@ -193,9 +195,11 @@ function checkRuntimeData(data: unknown): { runtime: Runtime; identity: number }
   // Written once by the creator before the buffer was first sent; the
   // postMessage that carried it orders those stores before these loads.
   const slotCount = Atomics.load(i32, RUNTIME_WORDS.SLOT_COUNT);
+  const rootIdentity = Atomics.load(i32, RUNTIME_WORDS.ROOT_IDENTITY);
   if (
     Atomics.load(i32, TAG) !== RUNTIME_TAG ||
     Atomics.load(i32, VERSION) !== RUNTIME_VERSION ||
+    rootIdentity < ROOT_IDENTITY ||
     slotCount < 1 ||
     (slotCount & (slotCount - 1)) !== 0 ||
     buffer.byteLength < runtimeByteLength(slotCount)
@@ -212,7 +216,7 @@ function checkRuntimeData(data: unknown): { runtime: Runtime; identity: number }
       `${what}: identity must be an integer in [2, 2^30), got ${String(identity)}`,
     );
   }
-  return { runtime: { i32, mask: slotCount - 1 }, identity };
+  return { runtime: { i32, mask: slotCount - 1, rootIdentity }, identity };
 }
 
 interface NodeWorkerThreads {
@@ -271,7 +275,7 @@ function createRuntime(owner: ThreadState): Runtime {
   // A non-root tree starts its counter at a random point, making collisions
   // with another tree's identities unlikely (not impossible; see Limits).
   Atomics.store(i32, NEXT_IDENTITY, owner.root ? 0 : randomBelow(IDENTITY_LIMIT));
-  const runtime: Runtime = { i32, mask: SLOT_COUNT - 1 };
+  const runtime: Runtime = { i32, mask: SLOT_COUNT - 1, rootIdentity: owner.identity };
   if (owner.identity < IDENTITY_LIMIT) {
     const slot = SLOTS + 2 * (owner.identity & runtime.mask);
     // Not shared yet: plain ordering suffices; Atomics for uniformity.
@@ -328,6 +332,9 @@ export function isThreadAlive(id: number): boolean | undefined {
     // thread cannot know about anyone.
     return current.root ? false : undefined;
   }
+  // A tree rooted at a fallback thread never hands out identity 1: the real
+  // root, if any, is in another tree.
+  if (id === ROOT_IDENTITY && runtime.rootIdentity !== ROOT_IDENTITY) return undefined;
   // Pairs with the identity store in spawnChild (alive) and the CAS to 0 in
   // recordExit (dead): one load decides.
   return Atomics.load(runtime.i32, SLOTS + 2 * (id & runtime.mask)) === id;

@@ -7,7 +7,9 @@ import { BATCH, createMailbox, MailboxSender } from "./mailbox.js";
 
 const ITEMS = Number(process.env.SABKIT_DEMO_ITEMS ?? 2_000_000);
 if (!Number.isSafeInteger(ITEMS) || ITEMS <= 0) {
-  throw new RangeError(`SABKIT_DEMO_ITEMS must be a positive integer, got ${process.env.SABKIT_DEMO_ITEMS}`);
+  throw new RangeError(
+    `SABKIT_DEMO_ITEMS must be a positive integer, got ${process.env.SABKIT_DEMO_ITEMS}`,
+  );
 }
 const workerUrl = new URL("./stage-worker.js", import.meta.url);
 
@@ -36,7 +38,10 @@ async function sharedPipeline(): Promise<Outcome> {
   });
   const result = finished(sum);
   const squareDone = finished(square);
-  await Promise.all([new Promise((r) => square.once("online", r)), new Promise((r) => sum.once("online", r))]);
+  await Promise.all([
+    new Promise((r) => square.once("online", r)),
+    new Promise((r) => sum.once("online", r)),
+  ]);
   const start = performance.now();
   const sender = new MailboxSender(toSquare);
   for (let i = 0; i < ITEMS; i++) sender.send(i % 1000);
@@ -52,7 +57,12 @@ async function postMessagePipeline(): Promise<Outcome> {
   const first = new MessageChannel();
   const second = new MessageChannel();
   const square = new Worker(workerUrl, {
-    workerData: { transport: "postMessage", operation: "square", input: first.port2, output: second.port1 },
+    workerData: {
+      transport: "postMessage",
+      operation: "square",
+      input: first.port2,
+      output: second.port1,
+    },
     transferList: [first.port2, second.port1],
   });
   const sum = new Worker(workerUrl, {
@@ -60,7 +70,10 @@ async function postMessagePipeline(): Promise<Outcome> {
     transferList: [second.port2],
   });
   const result = finished(sum);
-  await Promise.all([new Promise((r) => square.once("online", r)), new Promise((r) => sum.once("online", r))]);
+  await Promise.all([
+    new Promise((r) => square.once("online", r)),
+    new Promise((r) => sum.once("online", r)),
+  ]);
   const start = performance.now();
   for (let i = 0; i < ITEMS; i += BATCH) {
     const batch = new Float64Array(Math.min(BATCH, ITEMS - i));
@@ -99,7 +112,7 @@ const expected = expectedSum();
 const outcomes = [await sharedPipeline(), await postMessagePipeline(), singleThread()];
 const rows = outcomes.map((o) => ({
   pipeline: o.name,
-  "items/s": `${((o.count / o.ms) * 1000 / 1e6).toFixed(2)} M`,
+  "items/s": `${(((o.count / o.ms) * 1000) / 1e6).toFixed(2)} M`,
   "time (ms)": o.ms.toFixed(1),
   correct: o.sum === expected && o.count === ITEMS ? "yes" : `NO (sum ${o.sum}, count ${o.count})`,
 }));

@@ -170,6 +170,9 @@ export async function runBench(suite: string, groups: BenchGroup[]): Promise<Gro
   }
   mkdirSync(".bench-results", { recursive: true });
   const file = `.bench-results/${suite.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.json`;
-  writeFileSync(file, `${JSON.stringify({ suite, node: process.version, cpu, results }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ suite, node: process.version, cpu, results }, null, 2)}\n`,
+  );
   return results;
 }

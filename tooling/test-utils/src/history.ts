@@ -43,7 +43,12 @@ export function checkHistory(
     const lastSeq = new Map<number, number>();
     for (const item of items) {
       const marks = seen[item.producer];
-      if (marks === undefined || !Number.isInteger(item.seq) || item.seq < 0 || item.seq >= marks.length) {
+      if (
+        marks === undefined ||
+        !Number.isInteger(item.seq) ||
+        item.seq < 0 ||
+        item.seq >= marks.length
+      ) {
         unknown.push(item);
         continue;
       }
@@ -69,7 +74,11 @@ export function checkHistory(
     duplicated,
     reordered,
     unknown,
-    ok: lost.length === 0 && duplicated.length === 0 && reordered.length === 0 && unknown.length === 0,
+    ok:
+      lost.length === 0 &&
+      duplicated.length === 0 &&
+      reordered.length === 0 &&
+      unknown.length === 0,
   };
 }
 

@@ -1,14 +1,14 @@
+export { checkHistory, describeHistory, type HistoryItem, type HistoryReport } from "./history.js";
+export { INHERITED_KEY, SPAWN_HOOK, type SpawnedChild, type SpawnHook } from "./runtime-link.js";
+export { scaled, seededRandom, stressScale, testSeed, withTimeLimit } from "./stress.js";
 export {
+  type RunOptions,
   runInWorkers,
-  startWorker,
-  ScenarioWorker,
+  type ScenarioContext,
   ScenarioError,
   ScenarioTimeoutError,
-  WorkerExitedError,
-  type ScenarioContext,
-  type RunOptions,
+  ScenarioWorker,
   type StartOptions,
+  startWorker,
+  WorkerExitedError,
 } from "./workers.js";
-export { scaled, stressScale, withTimeLimit, seededRandom, testSeed } from "./stress.js";
-export { checkHistory, describeHistory, type HistoryItem, type HistoryReport } from "./history.js";
-export { SPAWN_HOOK, INHERITED_KEY, type SpawnHook, type SpawnedChild } from "./runtime-link.js";

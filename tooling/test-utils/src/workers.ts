@@ -100,20 +100,14 @@ export class ScenarioWorker<T = unknown> {
   constructor(moduleUrl: URL | string, exportName: string, options: StartOptions = {}) {
     this.index = options.index ?? 0;
     const child = spawnHook()?.spawnChild();
-    this.worker = new Worker(BOOT_URL, {
-      workerData: {
-        moduleUrl: String(moduleUrl),
-        exportName,
-        index: this.index,
-        workers: options.workers ?? 1,
-        args: options.args ?? [],
-        runtime: child?.data,
-      },
-      execArgv: ["--conditions=source"],
-      resourceLimits: options.resourceLimits,
-      stdout: options.stdio === false,
-      stderr: options.stdio === false,
-    });
+    try {
+      this.worker = this.#spawn(moduleUrl, exportName, options, child?.data);
+    } catch (error) {
+      // The identity was marked alive for a thread that never started.
+      child?.onExit(-1);
+      throw error;
+    }
+
     let settled = false;
     this.result = new Promise<T>((resolve, reject) => {
       this.worker.on("message", (message: { type: string; value?: T; error?: RemoteError }) => {
@@ -141,6 +135,28 @@ export class ScenarioWorker<T = unknown> {
         child?.onExit(code);
         resolve(code);
       });
+    });
+  }
+
+  #spawn(
+    moduleUrl: URL | string,
+    exportName: string,
+    options: StartOptions,
+    runtime: unknown,
+  ): Worker {
+    return new Worker(BOOT_URL, {
+      workerData: {
+        moduleUrl: String(moduleUrl),
+        exportName,
+        index: this.index,
+        workers: options.workers ?? 1,
+        args: options.args ?? [],
+        runtime,
+      },
+      execArgv: ["--conditions=source"],
+      resourceLimits: options.resourceLimits,
+      stdout: options.stdio === false,
+      stderr: options.stdio === false,
     });
   }
 
@@ -196,7 +212,11 @@ export async function runInWorkers<T = unknown>(
     );
   }
   const finished = new Set<number>();
-  for (const w of started) w.result.then(() => finished.add(w.index), () => {});
+  for (const w of started)
+    w.result.then(
+      () => finished.add(w.index),
+      () => {},
+    );
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

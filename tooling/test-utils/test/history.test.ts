@@ -36,7 +36,9 @@ describe("checkHistory", () => {
     expect(report.ok).toBe(false);
     expect(report.lost).toEqual([{ producer: 0, seq: 2 }]);
     expect(report.duplicated).toEqual([{ producer: 0, seq: 1 }]);
-    expect(report.reordered).toEqual([{ consumer: 0, item: { producer: 0, seq: 0 }, previousSeq: 1 }]);
+    expect(report.reordered).toEqual([
+      { consumer: 0, item: { producer: 0, seq: 0 }, previousSeq: 1 },
+    ]);
     expect(report.unknown).toEqual([{ producer: 4, seq: 0 }]);
   });
 });

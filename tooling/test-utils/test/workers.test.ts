@@ -21,7 +21,10 @@ describe("runInWorkers", () => {
 
   it("shares SharedArrayBuffers with every worker", async () => {
     const buffer = new SharedArrayBuffer(4);
-    const results = await runInWorkers(scenarios, "addToShared", { workers: 4, args: [buffer, 1000] });
+    const results = await runInWorkers(scenarios, "addToShared", {
+      workers: 4,
+      args: [buffer, 1000],
+    });
     expect(results).toEqual([4, 4, 4, 4]);
     expect(new Int32Array(buffer)[0]).toBe(4000);
   });
@@ -47,7 +50,9 @@ describe("runInWorkers", () => {
   });
 
   it("reports a worker that exits before returning", async () => {
-    const error = await runInWorkers(scenarios, "exitWithCode", { args: [7] }).catch((e: unknown) => e);
+    const error = await runInWorkers(scenarios, "exitWithCode", { args: [7] }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(WorkerExitedError);
     expect((error as WorkerExitedError).exitCode).toBe(7);
   });

@@ -5,7 +5,11 @@ export function sumWithIndex(ctx: ScenarioContext, base: number): { index: numbe
   return { index: ctx.index, value: typed };
 }
 
-export function addToShared(ctx: ScenarioContext, buffer: SharedArrayBuffer, times: number): number {
+export function addToShared(
+  ctx: ScenarioContext,
+  buffer: SharedArrayBuffer,
+  times: number,
+): number {
   const counter = new Int32Array(buffer);
   for (let i = 0; i < times; i++) Atomics.add(counter, 0, 1);
   return ctx.workers;

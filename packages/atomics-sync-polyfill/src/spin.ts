@@ -4,7 +4,7 @@
  * where the thread may not block at all.
  *
  * `spinWait(iteration)` costs more as `iteration` grows, up to a fixed cap
- * (about a microsecond), so a spin loop's reaction time stays bounded: it
+ * (64 pause hints, around a microsecond), so a spin loop's reaction time stays bounded: it
  * never yields to the event loop and never sleeps. Callers bound the number
  * of iterations (or the time) themselves.
  */
@@ -15,7 +15,7 @@ interface AtomicsPause {
 }
 
 /** Above this, every iteration costs the same: the backoff is bounded. */
-export const SPIN_BACKOFF_CAP = 10;
+export const SPIN_BACKOFF_CAP = 6;
 
 /**
  * One CPU-friendly pause: `Atomics.pause()` where present (a hint to the core
@@ -50,6 +50,6 @@ export function spinWait(iteration: number): void {
   }
   // No pause instruction: a short dependent loop the JIT cannot drop.
   let x = sink;
-  for (let r = 0; r < rounds * 4; r++) x = (x * 31 + r) | 0;
+  for (let r = 0; r < rounds; r++) x = (x * 31 + r) | 0;
   sink = x;
 }

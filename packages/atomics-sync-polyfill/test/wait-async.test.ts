@@ -122,15 +122,20 @@ describe.each(["native", "helper-worker", "polling"] as const)(
     it("an aborted waiter forwards the wake-up it consumed: notify(1) still wakes the live waiter", async () => {
       setWaitStrategy({ async: strategy });
       const { i32 } = cells();
+      if (strategy === "helper-worker") {
+        // Warm two helpers, so that both waits below start blocking within
+        // moments: a notify that leaves the value unchanged cannot reach a
+        // helper that is still starting (the documented hand-off gap).
+        await Promise.all([waitAsync(i32, SPARE, 7, 20), waitAsync(i32, SPARE, 7, 20)]);
+        expect(helperCounts().idle).toBe(2);
+      }
       const controller = new AbortController();
       const abandoned = waitAsync(i32, CELL, 0, undefined, controller.signal);
       abandoned.catch(() => {});
-      if (strategy === "helper-worker") {
-        // Make the abandoned helper the first real waiter in line.
-        await eventually(() => helperCounts().busy === 1, 10_000, "helper started");
-        await sleep(50);
-      }
+      // The abandoned wait must be first in line, then the live one must be blocking.
+      if (strategy === "helper-worker") await sleep(100);
       const live = waitAsync(i32, CELL, 0, 10_000);
+      if (strategy === "helper-worker") await sleep(100);
       controller.abort();
       await expect(abandoned).rejects.toMatchObject({ name: "AbortError" });
       // The value stays 0: only the forwarded notify can wake the live waiter
@@ -155,7 +160,8 @@ describe("abandoned waiter forwarding across threads", () => {
     });
     try {
       await eventually(() => Atomics.load(i32, 2) === 1, 10_000, "worker arrived");
-      await sleep(50);
+      // Between its arrival mark and Atomics.wait: give it time to be queued.
+      await sleep(200);
       controller.abort();
       const returns = await wakeUntil(() => notify(i32, CELL, 1), 1, 10_000);
       expect(returns).toEqual([1]);

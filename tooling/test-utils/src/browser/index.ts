@@ -159,6 +159,12 @@ export async function serveFiles(
       response.end(html);
       return;
     }
+    if (path === "/favicon.ico") {
+      // Browsers ask for it on their own; a 404 would show up as a console error.
+      response.writeHead(204, headers);
+      response.end();
+      return;
+    }
     const body = files.get(path);
     if (body === undefined) {
       response.writeHead(404, { ...headers, "Content-Type": "text/plain" });

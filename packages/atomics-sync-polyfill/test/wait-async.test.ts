@@ -127,7 +127,7 @@ describe.each(["native", "helper-worker", "polling"] as const)(
         // moments: a notify that leaves the value unchanged cannot reach a
         // helper that is still starting (the documented hand-off gap).
         await Promise.all([waitAsync(i32, SPARE, 7, 20), waitAsync(i32, SPARE, 7, 20)]);
-        expect(helperCounts().idle).toBe(2);
+        expect(helperCounts().idle).toBeGreaterThanOrEqual(2);
       }
       const controller = new AbortController();
       const abandoned = waitAsync(i32, CELL, 0, undefined, controller.signal);

@@ -133,9 +133,9 @@ describe.each(["native", "helper-worker", "polling"] as const)(
       const abandoned = waitAsync(i32, CELL, 0, undefined, controller.signal);
       abandoned.catch(() => {});
       // The abandoned wait must be first in line, then the live one must be blocking.
-      if (strategy === "helper-worker") await sleep(100);
+      if (strategy === "helper-worker") await sleep(250);
       const live = waitAsync(i32, CELL, 0, 10_000);
-      if (strategy === "helper-worker") await sleep(100);
+      if (strategy === "helper-worker") await sleep(250);
       controller.abort();
       await expect(abandoned).rejects.toMatchObject({ name: "AbortError" });
       // The value stays 0: only the forwarded notify can wake the live waiter

@@ -1,9 +1,10 @@
-// sabkit demo: the same three-stage pipeline (source -> square -> sum) over
+// sabkit demo: the same three-stage pipeline (source -> mix -> sum) over
 // shared memory with the wait layer, and over postMessage, in one run.
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { BATCH, createMailbox, MailboxSender } from "./mailbox.js";
+import { mix } from "./work.js";
 
 const ITEMS = Number(process.env.SABKIT_DEMO_ITEMS ?? 2_000_000);
 if (!Number.isSafeInteger(ITEMS) || ITEMS <= 0) {
@@ -30,36 +31,41 @@ function finished(worker: Worker): Promise<{ sum?: number; count?: number }> {
 async function sharedPipeline(): Promise<Outcome> {
   const toSquare = createMailbox();
   const toSum = createMailbox();
-  const square = new Worker(workerUrl, {
-    workerData: { transport: "shared", operation: "square", input: toSquare, output: toSum },
+  const mixer = new Worker(workerUrl, {
+    workerData: { transport: "shared", operation: "mix", input: toSquare, output: toSum },
   });
   const sum = new Worker(workerUrl, {
     workerData: { transport: "shared", operation: "sum", input: toSum },
   });
   const result = finished(sum);
-  const squareDone = finished(square);
+  const mixerDone = finished(mixer);
   await Promise.all([
-    new Promise((r) => square.once("online", r)),
+    new Promise((r) => mixer.once("online", r)),
     new Promise((r) => sum.once("online", r)),
   ]);
   const start = performance.now();
   const sender = new MailboxSender(toSquare);
-  for (let i = 0; i < ITEMS; i++) sender.send(i % 1000);
+  for (let i = 0; i < ITEMS; i += BATCH) {
+    const slot = sender.claim();
+    const length = Math.min(BATCH, ITEMS - i);
+    for (let j = 0; j < length; j++) slot[j] = (i + j) % 1000;
+    sender.publish(length);
+  }
   sender.close();
   const { sum: total = 0, count = 0 } = await result;
   const ms = performance.now() - start;
-  await squareDone;
-  await Promise.all([square.terminate(), sum.terminate()]);
+  await mixerDone;
+  await Promise.all([mixer.terminate(), sum.terminate()]);
   return { name: "shared memory (wait layer, batched)", ms, sum: total, count };
 }
 
 async function postMessagePipeline(): Promise<Outcome> {
   const first = new MessageChannel();
   const second = new MessageChannel();
-  const square = new Worker(workerUrl, {
+  const mixer = new Worker(workerUrl, {
     workerData: {
       transport: "postMessage",
-      operation: "square",
+      operation: "mix",
       input: first.port2,
       output: second.port1,
     },
@@ -71,7 +77,7 @@ async function postMessagePipeline(): Promise<Outcome> {
   });
   const result = finished(sum);
   await Promise.all([
-    new Promise((r) => square.once("online", r)),
+    new Promise((r) => mixer.once("online", r)),
     new Promise((r) => sum.once("online", r)),
   ]);
   const start = performance.now();
@@ -84,7 +90,7 @@ async function postMessagePipeline(): Promise<Outcome> {
   const { sum: total = 0, count = 0 } = await result;
   const ms = performance.now() - start;
   first.port1.close();
-  await Promise.all([square.terminate(), sum.terminate()]);
+  await Promise.all([mixer.terminate(), sum.terminate()]);
   return { name: "postMessage (same batches, transferred)", ms, sum: total, count };
 }
 
@@ -92,20 +98,20 @@ function singleThread(): Outcome {
   const start = performance.now();
   let sum = 0;
   for (let i = 0; i < ITEMS; i++) {
-    const x = i % 1000;
-    sum += x * x;
+    sum += mix(i % 1000);
   }
   return { name: "one thread, no pipeline", ms: performance.now() - start, sum, count: ITEMS };
 }
 
 function expectedSum(): number {
   let sum = 0;
-  for (let i = 0; i < ITEMS; i++) sum += (i % 1000) ** 2;
+  for (let i = 0; i < 1000; i++) sum += mix(i) * Math.floor(ITEMS / 1000);
+  for (let i = ITEMS - (ITEMS % 1000); i < ITEMS; i++) sum += mix(i % 1000);
   return sum;
 }
 
 console.log(
-  `sabkit demo: source -> square -> sum over ${ITEMS.toLocaleString("en")} numbers ` +
+  `sabkit demo: source -> mix -> sum over ${ITEMS.toLocaleString("en")} numbers ` +
     `(${cpus().length} cores, Node ${process.version})\n`,
 );
 const expected = expectedSum();

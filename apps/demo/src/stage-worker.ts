@@ -2,10 +2,11 @@
 // operation, writes to its output (shared-memory mailboxes or MessagePorts).
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { MailboxReceiver, MailboxSender } from "./mailbox.js";
+import { mix } from "./work.js";
 
 interface StageData {
   transport: "shared" | "postMessage";
-  operation: "square" | "sum";
+  operation: "mix" | "sum";
   input: SharedArrayBuffer | MessagePort;
   output?: SharedArrayBuffer | MessagePort;
 }
@@ -14,18 +15,24 @@ const data = workerData as StageData;
 
 function runShared(): void {
   const receiver = new MailboxReceiver(data.input as SharedArrayBuffer);
-  if (data.operation === "square") {
+  if (data.operation === "mix") {
     const sender = new MailboxSender(data.output as SharedArrayBuffer);
-    receiver.drain((x) => sender.send(x * x));
+    for (let batch = receiver.next(); batch !== null; batch = receiver.next()) {
+      const out = sender.claim();
+      for (let i = 0; i < batch.length; i++) out[i] = mix(batch[i]!);
+      sender.publish(batch.length);
+      receiver.release();
+    }
     sender.close();
     parentPort!.postMessage({ done: true });
   } else {
     let sum = 0;
     let count = 0;
-    receiver.drain((x) => {
-      sum += x;
-      count++;
-    });
+    for (let batch = receiver.next(); batch !== null; batch = receiver.next()) {
+      for (let i = 0; i < batch.length; i++) sum += batch[i]!;
+      count += batch.length;
+      receiver.release();
+    }
     parentPort!.postMessage({ done: true, sum, count });
   }
 }
@@ -42,9 +49,9 @@ function runPostMessage(): void {
       input.close();
       return;
     }
-    if (data.operation === "square") {
-      for (let i = 0; i < batch.length; i++) batch[i] = batch[i]! * batch[i]!;
-      output!.postMessage(batch, [batch.buffer]);
+    if (data.operation === "mix") {
+      for (let i = 0; i < batch.length; i++) batch[i] = mix(batch[i]!);
+      output!.postMessage(batch, [batch.buffer as ArrayBuffer]);
     } else {
       for (let i = 0; i < batch.length; i++) sum += batch[i]!;
       count += batch.length;

@@ -116,13 +116,16 @@ console.log(
 );
 const expected = expectedSum();
 const outcomes = [await sharedPipeline(), await postMessagePipeline(), singleThread()];
-const rows = outcomes.map((o) => ({
-  pipeline: o.name,
-  "items/s": `${(((o.count / o.ms) * 1000) / 1e6).toFixed(2)} M`,
-  "time (ms)": o.ms.toFixed(1),
-  correct: o.sum === expected && o.count === ITEMS ? "yes" : `NO (sum ${o.sum}, count ${o.count})`,
-}));
-console.table(rows);
+const rows = outcomes.map((o) => [
+  o.name,
+  `${(((o.count / o.ms) * 1000) / 1e6).toFixed(2)} M`,
+  o.ms.toFixed(1),
+  o.sum === expected && o.count === ITEMS ? "yes" : `NO (sum ${o.sum}, count ${o.count})`,
+]);
+const header = ["pipeline", "items/s", "time (ms)", "correct"];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
 const shared = outcomes[0]!;
 const posted = outcomes[1]!;
 console.log(`shared memory vs postMessage: ${(posted.ms / shared.ms).toFixed(2)}× the throughput`);

@@ -35,6 +35,7 @@ export {
 } from "./options.js";
 export {
   adoptRuntime,
+  clearWaitingFor,
   deathEpoch,
   deathEpochWord,
   IDENTITY_LIMIT,
@@ -47,7 +48,9 @@ export {
   runtimeByteLength,
   SLOT_COUNT,
   type SpawnedChild,
+  setWaitingFor,
   spawnChild,
+  waitingFor,
 } from "./runtime.js";
 export {
   HANDLE_RECORD_KEY,

@@ -29,6 +29,12 @@
  * |              |                |                                       | exit recorder (CAS identity -> 0)            |
  * | 8 + 2s + 1   | SLOT_PARENT[s] | identity of the spawner (valid while  | spawner, while the slot is RESERVED          |
  * |              |                | SLOT_OWNER[s] is an identity)         |                                              |
+ * | W + 2s       | WAIT_LOCK[s]   | 0 not waiting, or the key of the lock | the thread of slot s (its own waits), and    |
+ * |              |                | the thread of slot s waits for        | its spawner (zeroed while RESERVED)          |
+ * | W + 2s + 1   | WAIT_OWNER[s]  | the owner it last saw of that lock    | same                                         |
+ *
+ * where `W = 8 + 2 * SLOT_COUNT` (the wait-for table, added in version 2:
+ * deadlock detectors walk thread -> lock it waits for -> owner -> …).
  *
  * Identity -> slot: `identity & (SLOT_COUNT - 1)`.
  *
@@ -50,6 +56,12 @@
  * - A slot goes free only by CAS from the identity that holds it, so an
  *   exit is recorded once even when the parent's exit handler and the
  *   descendant sweep race.
+ * - WAIT_LOCK[s] / WAIT_OWNER[s] describe the thread in SLOT_OWNER[s] only
+ *   while that identity is alive: they are zeroed before a new identity is
+ *   published in the slot, and `waitingFor(id)` reads them only after
+ *   checking that SLOT_OWNER[id & mask] === id. The two words are written
+ *   separately (owner, then lock), so a reader may see a pair mixing two
+ *   waits: detectors confirm a cycle twice before acting on it.
  * - A dying thread takes its descendants with it (Node and browsers end
  *   nested workers with their parent, and the parent's exit handlers for
  *   them never run): recording an exit also records the exits of every live
@@ -79,7 +91,8 @@ const FIRST_CHILD_IDENTITY = 2;
 
 /** `"sabk"` in ASCII: the first word of every runtime buffer. */
 export const RUNTIME_TAG = 0x7361626b;
-export const RUNTIME_VERSION = 1;
+/** 2: the wait-for table after the slots. */
+export const RUNTIME_VERSION = 2;
 /** Liveness slots per runtime: the most threads of one tree alive at once. */
 export const SLOT_COUNT = 4096;
 
@@ -97,9 +110,14 @@ const { TAG, VERSION, NEXT_IDENTITY, DEATH_EPOCH, SLOTS } = RUNTIME_WORDS;
 /** SLOT_OWNER value while a spawner fills in SLOT_PARENT. */
 const RESERVED = -1;
 
-/** Byte length of a runtime buffer with `slotCount` slots. */
+/** Byte length of a runtime buffer with `slotCount` slots (liveness table and wait-for table). */
 export function runtimeByteLength(slotCount = SLOT_COUNT): number {
-  return (SLOTS + 2 * slotCount) * 4;
+  return (SLOTS + 4 * slotCount) * 4;
+}
+
+/** Word index of WAIT_LOCK[slot] in a runtime with `slotCount` slots. */
+function waitWord(slotCount: number, slot: number): number {
+  return SLOTS + 2 * slotCount + 2 * slot;
 }
 
 /** What a spawned child needs (structured-cloneable): the runtime buffer and its identity. */
@@ -396,6 +414,11 @@ export function spawnChild(): SpawnedChild {
     // Claims a free slot; a slot held by a live identity (or being claimed)
     // is skipped, together with this identity.
     if (Atomics.compareExchange(i32, slot, 0, RESERVED) !== 0) continue;
+    // Forget what a previous occupant of the slot was waiting for, before
+    // the new identity is published (waitingFor reads only live slots).
+    const wait = waitWord(mask + 1, identity & mask);
+    Atomics.store(i32, wait, 0);
+    Atomics.store(i32, wait + 1, 0);
     // Written while the slot is RESERVED: readers that see the identity
     // below also see this parent (the descendant sweep in recordExit).
     Atomics.store(i32, slot + 1, current.identity);
@@ -421,6 +444,71 @@ export function spawnChild(): SpawnedChild {
     `cannot start another worker: all ${mask + 1} liveness slots of the sabkit runtime hold live threads; ` +
       "end some workers first (or start fewer at once)",
   );
+}
+
+/**
+ * Publishes that this thread is about to wait for the lock whose key is
+ * `lockKey` (a non-zero int32), currently held by `owner`, for deadlock
+ * detectors in any thread of the tree (see {@link waitingFor}). Call it
+ * again when the owner changes; {@link clearWaitingFor} when the wait ends.
+ * Returns `false` (and publishes nothing) for a thread outside the
+ * runtime's identity range (a fallback identity), whose waits cannot be
+ * seen by others.
+ *
+ * @example
+ * ```ts
+ * if (setWaitingFor(lockKey, owner)) { const w = waitingFor(owner); ... }
+ * ```
+ */
+export function setWaitingFor(lockKey: number, owner: number): boolean {
+  const current = state();
+  if (current.identity >= IDENTITY_LIMIT) return false;
+  const { i32, mask } = runtimeOf(current);
+  const word = waitWord(mask + 1, current.identity & mask);
+  // Owner first, then the lock: a reader that sees the new lock key sees an
+  // owner at least as new (the pair may still mix two waits; see the header).
+  Atomics.store(i32, word + 1, owner | 0);
+  // Publishes the wait; pairs with the loads in waitingFor.
+  Atomics.store(i32, word, lockKey | 0);
+  return true;
+}
+
+/** Ends what {@link setWaitingFor} published (no-op when nothing was). */
+export function clearWaitingFor(): void {
+  const current = state();
+  const runtime = current.runtime;
+  if (runtime === undefined || current.identity >= IDENTITY_LIMIT) return;
+  const word = waitWord(runtime.mask + 1, current.identity & runtime.mask);
+  // Pairs with the load of WAIT_LOCK in waitingFor: 0 = not waiting.
+  Atomics.store(runtime.i32, word, 0);
+}
+
+/**
+ * What the live thread `identity` of this tree is waiting for, as it last
+ * published with {@link setWaitingFor}: `{ lockKey, owner }`, or
+ * `undefined` when it is not waiting, is not alive, or is not in this tree.
+ * Never throws (ids read from shared memory can be passed as they are).
+ */
+export function waitingFor(identity: number): { lockKey: number; owner: number } | undefined {
+  const runtime = state().runtime;
+  if (
+    runtime === undefined ||
+    typeof identity !== "number" ||
+    !Number.isInteger(identity) ||
+    identity < ROOT_IDENTITY ||
+    identity >= IDENTITY_LIMIT
+  ) {
+    return undefined;
+  }
+  const slot = identity & runtime.mask;
+  const { i32 } = runtime;
+  // Only a live identity's wait words describe it (see the invariants).
+  if (Atomics.load(i32, SLOTS + 2 * slot) !== identity) return undefined;
+  const word = waitWord(runtime.mask + 1, slot);
+  // Pairs with the stores in setWaitingFor (lock key last).
+  const lockKey = Atomics.load(i32, word);
+  if (lockKey === 0) return undefined;
+  return { lockKey, owner: Atomics.load(i32, word + 1) };
 }
 
 /**

@@ -11,12 +11,18 @@ import { describe, expect, it } from "vitest";
 import { InvalidHandleError, isThreadAlive, SabkitError, threadIdentity } from "../src/index.js";
 import {
   adoptRuntime,
+  clearWaitingFor,
   deathEpoch,
   deathEpochWord,
   IDENTITY_LIMIT,
   LIVENESS_POLL_MS,
+  RUNTIME_VERSION,
   RUNTIME_WORDS,
+  runtimeByteLength,
+  SLOT_COUNT,
+  setWaitingFor,
   spawnChild,
+  waitingFor,
 } from "../src/internal.js";
 
 const scenarios = new URL("./scenarios/runtime.scenario.ts", import.meta.url);
@@ -144,7 +150,11 @@ describe("liveness", () => {
     expect(new Set(ids).size).toBe(5);
     for (const c of children) {
       expect(isThreadAlive(c.identity)).toBe(true);
-      expect(c.data).toMatchObject({ tag: "sabkit.runtime", version: 1, identity: c.identity });
+      expect(c.data).toMatchObject({
+        tag: "sabkit.runtime",
+        version: RUNTIME_VERSION,
+        identity: c.identity,
+      });
       expect(c.data.buffer).toBeInstanceOf(SharedArrayBuffer);
     }
     for (const c of children) c.onExit(0);
@@ -165,6 +175,42 @@ describe("liveness", () => {
 
   it("recommends a polling slice for waiters", () => {
     expect(LIVENESS_POLL_MS).toBe(25);
+  });
+});
+
+describe("wait-for table (deadlock detection)", () => {
+  it("has a wait-for word pair per slot after the liveness slots (version 2)", () => {
+    expect(RUNTIME_VERSION).toBe(2);
+    expect(runtimeByteLength()).toBe((RUNTIME_WORDS.SLOTS + 4 * SLOT_COUNT) * 4);
+    expect(deathEpochWord().i32.byteLength).toBe(runtimeByteLength());
+  });
+
+  it("publishes what a thread waits for, seen by other workers, and forgets it when it dies", async () => {
+    const cell = new SharedArrayBuffer(8);
+    const worker = startWorker(scenarios, "publishThen", { args: [cell, "wait-and-hang"] });
+    const id = await publishedIdentity(cell);
+    expect(waitingFor(id)).toEqual({ lockKey: 0x1234, owner: 77 });
+    const [seen] = await runInWorkers<unknown>(scenarios, "waitingForOf", { args: [id] });
+    expect(seen).toEqual({ lockKey: 0x1234, owner: 77 });
+    await withTimeLimit(worker.terminate(), 10_000, "terminate");
+    expect(waitingFor(id)).toBeUndefined();
+  });
+
+  it("clears on clearWaitingFor; unknown ids and the root's own entry", () => {
+    expect(setWaitingFor(9, 8)).toBe(true);
+    expect(waitingFor(1)).toEqual({ lockKey: 9, owner: 8 });
+    clearWaitingFor();
+    expect(waitingFor(1)).toBeUndefined();
+    for (const id of [0, -1, 1.5, Number.NaN, IDENTITY_LIMIT, "1", null]) {
+      expect(waitingFor(id as number)).toBeUndefined();
+    }
+    expect(waitingFor(IDENTITY_LIMIT - 1)).toBeUndefined(); // never handed out
+  });
+
+  it("a slot reused by a new child starts with no wait recorded", () => {
+    const child = spawnChild();
+    expect(waitingFor(child.identity)).toBeUndefined();
+    child.onExit(0);
   });
 });
 
@@ -209,13 +255,22 @@ describe("adoptRuntime", () => {
 
   it.each([
     [undefined, "must be an object"],
-    [{ tag: "x", version: 1 }, 'expected "sabkit.runtime" version 1'],
+    [{ tag: "x", version: 1 }, `expected "sabkit.runtime" version ${RUNTIME_VERSION}`],
     [
-      { tag: "sabkit.runtime", version: 1, buffer: new ArrayBuffer(64), identity: 2 },
+      { tag: "sabkit.runtime", version: 1, buffer: new SharedArrayBuffer(1 << 16), identity: 2 },
+      `expected "sabkit.runtime" version ${RUNTIME_VERSION}`,
+    ],
+    [
+      { tag: "sabkit.runtime", version: RUNTIME_VERSION, buffer: new ArrayBuffer(64), identity: 2 },
       "buffer must be a runtime SharedArrayBuffer",
     ],
     [
-      { tag: "sabkit.runtime", version: 1, buffer: new SharedArrayBuffer(64), identity: 2 },
+      {
+        tag: "sabkit.runtime",
+        version: RUNTIME_VERSION,
+        buffer: new SharedArrayBuffer(64),
+        identity: 2,
+      },
       "header is corrupted",
     ],
   ])("rejects malformed data %o", (data, fragment) => {

@@ -1,6 +1,6 @@
 import { type ScenarioContext, startWorker } from "@sabkit/test-utils";
 import { isThreadAlive, threadIdentity } from "../../src/index.js";
-import { deathEpoch } from "../../src/internal.js";
+import { deathEpoch, setWaitingFor, waitingFor } from "../../src/internal.js";
 
 const self = new URL(import.meta.url);
 
@@ -45,7 +45,7 @@ export async function nested(
 export async function publishThen(
   _ctx: ScenarioContext,
   cell: SharedArrayBuffer,
-  mode: "hang" | "exit" | "throw" | "spawn-and-hang",
+  mode: "hang" | "exit" | "throw" | "spawn-and-hang" | "wait-and-hang",
   slot = 0,
 ): Promise<void> {
   const i32 = new Int32Array(cell);
@@ -53,6 +53,7 @@ export async function publishThen(
     // A grandchild that publishes into the next slot and hangs.
     startWorker(self, "publishThen", { args: [cell, "hang", slot + 1] });
   }
+  if (mode === "wait-and-hang") setWaitingFor(0x1234, 77);
   Atomics.store(i32, slot, threadIdentity()); // publishes the identity to the test
   Atomics.notify(i32, slot);
   if (mode === "exit") process.exit(3);
@@ -70,4 +71,9 @@ export async function publishThen(
 /** What this worker sees of another identity. */
 export function aliveOf(_ctx: ScenarioContext, id: number): boolean | undefined {
   return isThreadAlive(id);
+}
+
+/** What `id` waits for, as this worker sees it through the shared table. */
+export function waitingForOf(_ctx: ScenarioContext, id: number): unknown {
+  return waitingFor(id) ?? null;
 }

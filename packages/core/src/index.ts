@@ -8,6 +8,7 @@
  *
  * @packageDocumentation
  */
+export { bytesCodec, type Codec, jsonCodec, structuredCodec } from "./codec/index.js";
 export {
   AbortError,
   BrokenBarrierError,

@@ -1,0 +1,525 @@
+/**
+ * Semaphore: a counter of permits in shared memory, as Python's
+ * `threading.Semaphore`, usable from every worker.
+ *
+ * ## Shared layout (Int32Array words from the region start)
+ *
+ * | index | field        | legal values                                   | written by                                   |
+ * |-------|--------------|------------------------------------------------|----------------------------------------------|
+ * | 0     | TAG          | the kind's type tag                            | the creator, once                            |
+ * | 1     | PERMITS      | 0 .. BOUND: permits available now              | acquirers (CAS -1), releasers (CAS +n)       |
+ * | 2     | WAITERS      | 0 .. number of threads: acquirers asleep       | sleeping acquirers (add / sub)               |
+ * | 3     | BOUND        | 1 .. 2^31-1: most permits PERMITS may hold      | the creator, once (initial value if bounded) |
+ * | 4     | HOLDER_SLOTS | 0 (not owned) .. 4096                          | the creator, once                            |
+ * | 5     | RECLAIMED    | 0 .. 2^31-1: permits given back from dead holders | reclaimers (add)                          |
+ * | 6 ..  | holder table | see holders.ts (owned semaphores only)         | holders, reclaimers                          |
+ *
+ * ## Transitions
+ *
+ * - acquire: PERMITS p -> p - 1 by one CAS when p > 0. Otherwise spin briefly,
+ *   then WAITERS + 1, sleep on PERMITS while it is 0, WAITERS - 1 on the way out.
+ * - release(n): PERMITS p -> p + n by CAS (refused above BOUND), then, only if
+ *   WAITERS > 0, notify n sleepers of PERMITS.
+ *
+ * ## Invariants
+ *
+ * - 0 <= PERMITS <= BOUND at every instant; a value outside is corruption and
+ *   a typed error, never a wait on garbage.
+ * - No lost wake-up: a sleeper increments WAITERS before it looks at PERMITS,
+ *   and a releaser changes PERMITS before it looks at WAITERS (all sequentially
+ *   consistent), so either the releaser sees the sleeper and notifies, or the
+ *   sleeper sees the new PERMITS (its `waitSync(PERMITS, 0)` returns at once).
+ * - A woken sleeper tries to take a permit before it checks its deadline, so a
+ *   wake-up is never swallowed by a waiter that then times out.
+ *
+ * ## Fairness
+ *
+ * Not FIFO: a running thread may take a released permit before a woken
+ * sleeper does (barging, as Go's semaphore and most futex-based ones do).
+ * Sleepers are woken in FIFO order by `Atomics.notify`. There is no
+ * starvation bound under sustained contention; use a timeout where that
+ * matters.
+ */
+import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
+import {
+  Guard,
+  type Handle,
+  InvalidHandleError,
+  NotOwnerError,
+  SabkitError,
+  type Shareable,
+  threadIdentity,
+  type WaitOptions,
+} from "@sabkit/core";
+import {
+  allocate,
+  attach,
+  Deadline,
+  deathEpoch,
+  defineKind,
+  defineLayout,
+  type HandleKind,
+  LIVENESS_POLL_MS,
+  MAX_COUNT,
+  registerKind,
+  validateCount,
+} from "@sabkit/core/internal";
+import { claimSlot, findSlot, MAX_HOLDER_SLOTS, reclaimDead, SLOT_WORDS } from "./holders.js";
+
+/** The fixed header of every semaphore; an owned one adds its holder table after it. */
+export const SEMAPHORE_LAYOUT = defineLayout({
+  tag: "int32",
+  permits: "int32",
+  waiters: "int32",
+  bound: "int32",
+  holderSlots: "int32",
+  reclaimed: "int32",
+});
+export const TAG = SEMAPHORE_LAYOUT.fields.tag.index;
+export const PERMITS = SEMAPHORE_LAYOUT.fields.permits.index;
+export const WAITERS = SEMAPHORE_LAYOUT.fields.waiters.index;
+export const BOUND = SEMAPHORE_LAYOUT.fields.bound.index;
+export const HOLDER_SLOTS = SEMAPHORE_LAYOUT.fields.holderSlots.index;
+export const RECLAIMED = SEMAPHORE_LAYOUT.fields.reclaimed.index;
+/** First word of the holder table. */
+export const TABLE = SEMAPHORE_LAYOUT.byteLength / 4;
+/** Bytes of a semaphore with `holderSlots` holder slots. */
+export function semaphoreByteLength(holderSlots: number): number {
+  return SEMAPHORE_LAYOUT.byteLength + holderSlots * SLOT_WORDS * 4;
+}
+
+/** Spin steps (bounded backoff) before an acquirer sleeps. */
+export const SPIN_LIMIT = 40;
+/** CAS retries before a changing word is treated as corrupted. */
+const CAS_RETRY_LIMIT = 1 << 20;
+
+/** Handle of a {@link Semaphore}. */
+export interface SemaphoreHandle<K extends string = "semaphore"> extends Handle<K> {
+  /** Holder slots of an owned semaphore (0 = not owned). */
+  readonly holderSlots: number;
+}
+
+/** Options of `new Semaphore(value, options)`. */
+export interface SemaphoreOptions {
+  /**
+   * Record which thread holds how many permits, so that permits held by a
+   * worker that dies are given back (see the README). Default `false`.
+   */
+  owned?: boolean;
+  /** With `owned`: how many threads may hold permits at once (default 64, at most 4096). */
+  maxHolders?: number;
+}
+
+export const SEMAPHORE_KIND: HandleKind<SemaphoreHandle> = defineKind<SemaphoreHandle>({
+  kind: "semaphore",
+  version: 1,
+  package: "@sabkit/semaphore",
+  layout: SEMAPHORE_LAYOUT,
+});
+
+// ---------------------------------------------------------------- raw layer
+
+/** One attempt to take a permit: the whole fast path. */
+export function tryTake(i32: Int32Array): boolean {
+  // Pairs with the CAS of release (which published the permit).
+  const permits = Atomics.load(i32, PERMITS);
+  if (permits <= 0) {
+    if (permits < 0) throw corrupted(permits);
+    return false;
+  }
+  // Takes one permit; pairs with the loads of other acquirers and releasers.
+  return (
+    Atomics.compareExchange(i32, PERMITS, permits, permits - 1) === permits || tryTakeSlow(i32)
+  );
+}
+
+/** CAS lost to another thread: retry while permits remain (lock-free, bounded). */
+function tryTakeSlow(i32: Int32Array): boolean {
+  for (let attempt = 0; attempt < CAS_RETRY_LIMIT; attempt++) {
+    const permits = Atomics.load(i32, PERMITS);
+    if (permits <= 0) {
+      if (permits < 0) throw corrupted(permits);
+      return false;
+    }
+    // Same hand-off as in tryTake.
+    if (Atomics.compareExchange(i32, PERMITS, permits, permits - 1) === permits) return true;
+  }
+  return false;
+}
+
+/**
+ * Adds `n` permits unless that would pass `bound`; wakes up to `n` sleepers
+ * only if someone sleeps. Returns `false` (nothing changed) when it would.
+ */
+export function give(i32: Int32Array, n: number, bound: number): boolean {
+  for (let attempt = 0; attempt < CAS_RETRY_LIMIT; attempt++) {
+    const permits = Atomics.load(i32, PERMITS);
+    if (permits < 0 || permits > bound) throw corrupted(permits);
+    if (permits > bound - n) return false;
+    // Publishes the permits (and everything the releaser wrote before); pairs
+    // with the load + CAS in tryTake and the value check of waitSync(PERMITS, 0).
+    if (Atomics.compareExchange(i32, PERMITS, permits, permits + n) === permits) {
+      // Read after the CAS: a sleeper that registered before it is notified;
+      // one that registers later sees the new PERMITS (see the invariants).
+      if (Atomics.load(i32, WAITERS) > 0) notify(i32, PERMITS, n);
+      return true;
+    }
+  }
+  throw new SabkitError(
+    "Semaphore.release: the permit word kept changing for 2^20 attempts; is the shared memory being overwritten?",
+  );
+}
+
+function corrupted(permits: number): InvalidHandleError {
+  return new InvalidHandleError(
+    `Semaphore: the permit word holds ${permits}, outside 0..bound: the shared memory is corrupted ` +
+      "(was this region overwritten?)",
+  );
+}
+
+// ------------------------------------------------------------- public class
+
+let attaching: SemaphoreHandle<string> | undefined;
+
+/** @internal Lets `from` (and subclasses) attach instead of allocating. */
+export function attachNext(handle: SemaphoreHandle<string>): void {
+  attaching = handle;
+}
+
+/**
+ * A counting semaphore in shared memory, as Python's `threading.Semaphore`:
+ * `value` permits; `acquire` takes one (waiting while there are none),
+ * `release(n)` gives back `n`. Share it with workers through `handle` /
+ * `Semaphore.from(handle)` (or in Process/Pool args).
+ *
+ * @example
+ * ```ts
+ * const slots = new Semaphore(2);             // at most 2 at once
+ * {
+ *   using permit = slots.acquire({ timeout: 1000 }); // TimeoutError after 1 s
+ *   await download();
+ * }                                           // released here
+ * if (slots.tryAcquire()) { try { work(); } finally { slots.release(); } }
+ * ```
+ */
+export class Semaphore implements Shareable<SemaphoreHandle<string>> {
+  static {
+    registerKind(SEMAPHORE_KIND.kind, { from: (handle) => Semaphore.from(handle) });
+  }
+
+  readonly handle: SemaphoreHandle<string>;
+  readonly #i32: Int32Array;
+  readonly #bound: number;
+  readonly #slots: number;
+  readonly #name: string;
+  /** Death epoch at the last scan of the holder table; undefined = never scanned (scan on first need). */
+  #seenDeaths: number | undefined = undefined;
+
+  /**
+   * A semaphore with `value` permits (default 1) in its own shared memory.
+   *
+   * @throws RangeError when `value` is not an integer in 0 .. 2^31-1, or
+   * `maxHolders` not in 1 .. 4096; TypeError for a bad options bag.
+   */
+  constructor(value = 1, options?: SemaphoreOptions) {
+    const handle = attaching;
+    attaching = undefined;
+    const kind = this.kind();
+    this.#name = kind === SEMAPHORE_KIND ? "Semaphore" : "BoundedSemaphore";
+    if (handle === undefined) {
+      // A bounded semaphore's initial value is its bound: 0 would admit nobody, ever.
+      validateCount(value, `new ${this.#name}(value)`, { min: this.bounded() ? 1 : 0 });
+      const slots = parseOptions(options, this.#name);
+      const bound = this.bounded() ? value : MAX_COUNT;
+      const byteLength = semaphoreByteLength(slots);
+      const region = attach(SEMAPHORE_LAYOUT, allocate(byteLength), 0, byteLength);
+      // Not shared yet: the message that carries the handle publishes these.
+      Atomics.store(region.i32, PERMITS, value);
+      Atomics.store(region.i32, BOUND, bound);
+      Atomics.store(region.i32, HOLDER_SLOTS, slots);
+      kind.writeTag(region.i32);
+      this.handle = kind.makeHandle(region, { holderSlots: slots });
+      this.#i32 = region.i32;
+      this.#bound = bound;
+      this.#slots = slots;
+    } else {
+      const what = `${this.#name}.from(handle)`;
+      const slots = handle.holderSlots;
+      if (!Number.isInteger(slots) || slots < 0 || slots > MAX_HOLDER_SLOTS) {
+        throw new InvalidHandleError(
+          `${what}: handle.holderSlots must be an integer from 0 to ${MAX_HOLDER_SLOTS}, got ${String(slots)}`,
+        );
+      }
+      const byteLength = semaphoreByteLength(slots);
+      if (handle.byteLength !== byteLength) {
+        throw new InvalidHandleError(
+          `${what}: handle.byteLength is ${handle.byteLength} but a semaphore with ${slots} holder slots takes ${byteLength} bytes; ` +
+            "send the handle unchanged",
+        );
+      }
+      const region = attach(SEMAPHORE_LAYOUT, handle.buffer, handle.byteOffset, byteLength, what);
+      kind.checkTag(region.i32, TAG, what);
+      // Header words written once by the creator: read once, checked here.
+      const bound = Atomics.load(region.i32, BOUND);
+      const storedSlots = Atomics.load(region.i32, HOLDER_SLOTS);
+      if (bound < 1 || storedSlots !== slots) {
+        throw new InvalidHandleError(
+          `${what}: the header is corrupted (bound ${bound}, holder slots ${storedSlots} vs handle ${slots})`,
+        );
+      }
+      this.handle = handle;
+      this.#i32 = region.i32;
+      this.#bound = bound;
+      this.#slots = slots;
+    }
+  }
+
+  /** @internal The kind of this class (BoundedSemaphore overrides it). */
+  protected kind(): HandleKind<SemaphoreHandle<string>> {
+    return SEMAPHORE_KIND as HandleKind<SemaphoreHandle<string>>;
+  }
+
+  /** @internal The most permits PERMITS may hold. */
+  protected get initialValue(): number {
+    return this.#bound;
+  }
+
+  /** @internal Whether release refuses to pass the initial value. */
+  protected bounded(): boolean {
+    return false;
+  }
+
+  /**
+   * Revives a semaphore from its handle (in a worker).
+   *
+   * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
+   */
+  static from(handle: unknown): Semaphore {
+    attachNext(SEMAPHORE_KIND.validate(handle, "Semaphore.from(handle)"));
+    return new Semaphore();
+  }
+
+  /** Permits available right now (a snapshot). */
+  get value(): number {
+    // Pairs with the CASes of acquire and release.
+    return Atomics.load(this.#i32, PERMITS);
+  }
+
+  /** Whether permits are recorded per holder (`{ owned: true }`). */
+  get owned(): boolean {
+    return this.#slots > 0;
+  }
+
+  /** Permits given back to the pool because their holder died (owned semaphores). */
+  get reclaimedPermits(): number {
+    // Pairs with the add in #reclaim.
+    return Atomics.load(this.#i32, RECLAIMED);
+  }
+
+  /**
+   * Takes one permit without waiting: `true` if it did (call `release()`
+   * later), `false` if none was available.
+   */
+  tryAcquire(): boolean {
+    if (this.#slots === 0) return tryTake(this.#i32);
+    return this.#tryTakeOwned();
+  }
+
+  /**
+   * Takes one permit, waiting while there is none. Returns a guard that
+   * releases it exactly once (`using permit = sem.acquire()`).
+   *
+   * @throws TimeoutError after `timeout` ms; RangeError / TypeError for bad options.
+   */
+  acquire(options?: WaitOptions): Guard {
+    const deadline =
+      options === undefined ? undefined : Deadline.from(options, `${this.#name}.acquire options`);
+    if (!this.tryAcquire()) this.#acquireSlow(deadline ?? Deadline.after(undefined));
+    return new Guard(() => this.release());
+  }
+
+  /**
+   * Takes one permit without blocking the thread (works on a browser main
+   * thread). Resolves with a guard (`await using permit = await sem.acquireAsync()`).
+   *
+   * @throws TimeoutError after `timeout` ms; AbortError when `signal` aborts.
+   */
+  async acquireAsync(options?: WaitOptions): Promise<Guard> {
+    const deadline = Deadline.from(options, `${this.#name}.acquireAsync options`);
+    deadline.throwIfAborted();
+    if (!this.tryAcquire()) await this.#acquireSlowAsync(deadline);
+    return new Guard(() => this.release());
+  }
+
+  /**
+   * Gives back `n` permits (default 1) and wakes up to `n` waiters.
+   *
+   * @throws RangeError when `n` is not an integer in 1 .. 2^31-1, or when the
+   * permits would pass the bound (the initial value of a BoundedSemaphore,
+   * 2^31-1 otherwise) — nothing changes then; NotOwnerError on an owned
+   * semaphore when this thread holds fewer than `n` permits.
+   */
+  release(n = 1): void {
+    validateCount(n, `${this.#name}.release(n)`, { min: 1 });
+    if (this.#slots > 0) this.#dropOwned(n);
+    if (!give(this.#i32, n, this.#bound)) {
+      throw new RangeError(
+        this.bounded()
+          ? `BoundedSemaphore.release(${n}): would raise the permits above the initial value ${this.#bound} ` +
+              "(released more often than acquired); the count is unchanged"
+          : `Semaphore.release(${n}): would raise the permits above 2^31-1; the count is unchanged`,
+      );
+    }
+  }
+
+  // ------------------------------------------------------------ slow paths
+
+  #acquireSlow(deadline: Deadline): void {
+    const i32 = this.#i32;
+    if (deadline.timeoutMs !== 0) {
+      for (let i = 0; i < SPIN_LIMIT; i++) {
+        spinWait(i);
+        // Pairs with release's CAS; cheap load before a CAS.
+        if (Atomics.load(i32, PERMITS) > 0 && this.tryAcquire()) return;
+      }
+    }
+    const slice = this.#slots > 0 ? LIVENESS_POLL_MS : Number.POSITIVE_INFINITY;
+    // Registers as a sleeper before looking at PERMITS again (see invariants).
+    Atomics.add(i32, WAITERS, 1);
+    try {
+      for (;;) {
+        if (this.tryAcquire()) return;
+        deadline.throwIfAborted();
+        if (deadline.expired) throw deadline.timeoutError(`${this.#name}.acquire`);
+        // Sleeps only while PERMITS is still 0; pairs with give's CAS + notify.
+        waitSync(i32, PERMITS, 0, deadline.remainingMs(slice));
+      }
+    } finally {
+      // Unregisters; releasers that load WAITERS later skip the notify.
+      Atomics.sub(i32, WAITERS, 1);
+    }
+  }
+
+  async #acquireSlowAsync(deadline: Deadline): Promise<void> {
+    const i32 = this.#i32;
+    const slice = this.#slots > 0 ? LIVENESS_POLL_MS : Number.POSITIVE_INFINITY;
+    // Same registration as the blocking form.
+    Atomics.add(i32, WAITERS, 1);
+    try {
+      for (;;) {
+        if (this.tryAcquire()) return;
+        deadline.throwIfAborted();
+        if (deadline.expired) throw deadline.timeoutError(`${this.#name}.acquireAsync`);
+        try {
+          // Pairs with give's CAS + notify, as in the blocking form.
+          await waitAsync(i32, PERMITS, 0, deadline.remainingMs(slice), deadline.signal);
+        } catch (error) {
+          deadline.throwIfAborted(); // sabkit's AbortError (cause = signal.reason)
+          throw error;
+        }
+      }
+    } finally {
+      Atomics.sub(i32, WAITERS, 1);
+    }
+  }
+
+  // ----------------------------------------------------------- owned mode
+
+  #tryTakeOwned(): boolean {
+    const i32 = this.#i32;
+    const slot = this.#slot();
+    if (tryTake(i32) || (this.#reclaimIfSomeoneDied() > 0 && tryTake(i32))) {
+      // Counted after the permit was taken (see holders.ts: never over-admit).
+      Atomics.add(i32, TABLE + SLOT_WORDS * slot + 1, 1);
+      return true;
+    }
+    this.#freeSlotIfEmpty(slot);
+    return false;
+  }
+
+  #slot(): number {
+    const me = threadIdentity();
+    let slot = claimSlot(this.#i32, TABLE, this.#slots, me);
+    if (slot < 0 && this.#reclaim() >= 0) slot = claimSlot(this.#i32, TABLE, this.#slots, me);
+    if (slot < 0) {
+      throw new SabkitError(
+        `${this.#name}: all ${this.#slots} holder slots are taken by other threads; ` +
+          "create the semaphore with a larger { maxHolders }",
+      );
+    }
+    return slot;
+  }
+
+  #freeSlotIfEmpty(slot: number): void {
+    const at = TABLE + SLOT_WORDS * slot;
+    // Only this thread writes its HELD word; 0 means it holds nothing here.
+    if (Atomics.load(this.#i32, at + 1) === 0) Atomics.store(this.#i32, at, 0);
+  }
+
+  #dropOwned(n: number): void {
+    const i32 = this.#i32;
+    const slot = findSlot(i32, TABLE, this.#slots, threadIdentity());
+    const at = TABLE + SLOT_WORDS * slot;
+    const held = slot < 0 ? 0 : Atomics.load(i32, at + 1);
+    if (held < n) {
+      throw new NotOwnerError(
+        `${this.#name}.release(${n}): this thread holds ${held} permit(s) of this owned semaphore; ` +
+          "release only permits this thread acquired (or create it without { owned: true })",
+      );
+    }
+    // Leaves the tally before going back to PERMITS (see holders.ts).
+    Atomics.store(i32, at + 1, held - n);
+    if (held === n) Atomics.store(i32, at, 0);
+  }
+
+  /** Reclaims dead holders' permits if a thread died since the last look. */
+  #reclaimIfSomeoneDied(): number {
+    const epoch = deathEpoch();
+    if (epoch === this.#seenDeaths) return 0;
+    this.#seenDeaths = epoch;
+    return this.#reclaim();
+  }
+
+  #reclaim(): number {
+    const i32 = this.#i32;
+    const total = reclaimDead(i32, TABLE, this.#slots, this.#bound, (held) => {
+      if (!give(i32, held, this.#bound)) {
+        throw new InvalidHandleError(
+          `${this.#name}: reclaiming ${held} permit(s) of a dead holder would pass the bound ${this.#bound}: the shared memory is corrupted`,
+        );
+      }
+    });
+    // Publishes the count for reclaimedPermits readers.
+    if (total > 0) Atomics.add(i32, RECLAIMED, total);
+    return total;
+  }
+}
+
+function parseOptions(options: SemaphoreOptions | undefined, name: string): number {
+  if (options === undefined) return 0;
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `new ${name}(value, options): options must be an object like { owned?: boolean, maxHolders?: number } or undefined`,
+    );
+  }
+  const owned = options.owned;
+  if (owned !== undefined && typeof owned !== "boolean") {
+    throw new TypeError(`new ${name}(value, options): options.owned must be a boolean`);
+  }
+  const maxHolders = options.maxHolders;
+  if (!owned) {
+    if (maxHolders !== undefined) {
+      throw new TypeError(
+        `new ${name}(value, options): options.maxHolders needs { owned: true } (only owned semaphores record holders)`,
+      );
+    }
+    return 0;
+  }
+  return maxHolders === undefined
+    ? 64
+    : validateCount(maxHolders, `new ${name}(value, options).maxHolders`, {
+        min: 1,
+        max: MAX_HOLDER_SLOTS,
+      });
+}

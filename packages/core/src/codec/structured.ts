@@ -334,7 +334,7 @@ class Encoder {
   view(value: ArrayBufferView): void {
     let type = T_VIEW_DATAVIEW;
     if (!(value instanceof DataView)) {
-      type = VIEW_TYPES.indexOf((value as { constructor: never }).constructor);
+      type = (VIEW_TYPES as readonly unknown[]).indexOf(value.constructor);
       if (type < 1) throw notCloneable(`a ${value.constructor.name}`);
     }
     this.byte(T_VIEW);

@@ -1,0 +1,46 @@
+/**
+ * @sabkit/queue/internal: layouts, word indices and test hooks, for sibling
+ * packages and tests. Not covered by semver.
+ *
+ * @packageDocumentation
+ */
+export { CONTENDED, LOCKED, lockQueue, UNLOCKED, unlockQueue } from "./queue-lock.js";
+export {
+  CAPACITY,
+  CLOSED,
+  COUNT,
+  DATA_OFFSET,
+  DATA_SEQ,
+  DATA_WAITERS,
+  DEFAULT_CAPACITY,
+  HEAD,
+  JOIN_WAITERS,
+  JOINABLE_QUEUE_KIND,
+  LOCK,
+  MAX_CAPACITY,
+  MAX_SIZE,
+  QUEUE_HEADER,
+  QUEUE_KIND,
+  RECORD_HEADER_BYTES,
+  SIMPLE_QUEUE_KIND,
+  SPACE_SEQ,
+  SPACE_WAITERS,
+  UNFINISHED,
+  USED_BYTES,
+} from "./queue.js";
+export {
+  CONSUMER_WAITING,
+  ELEMENT_TYPE,
+  MAX_RING_CAPACITY,
+  PRODUCER_WAITING,
+  READ_INDEX,
+  READ_SLOT,
+  RING_CAPACITY,
+  RING_CLOSED,
+  RING_DATA_OFFSET,
+  RING_HEADER,
+  startRingIndicesAt,
+  WRITE_INDEX,
+  WRITE_SLOT,
+} from "./ring-buffer.js";
+export { SIMPLE_QUEUE_CAPACITY } from "./simple-queue.js";

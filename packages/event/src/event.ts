@@ -1,0 +1,216 @@
+/**
+ * Event: a flag in shared memory that threads wait for, as Python's
+ * `threading.Event`.
+ *
+ * ## Shared layout (Int32Array words from the region start)
+ *
+ * | index | field   | legal values                                           | written by                    |
+ * |-------|---------|--------------------------------------------------------|-------------------------------|
+ * | 0     | TAG     | the kind's type tag                                    | the creator, once             |
+ * | 1     | STATE   | any int32: bit 0 = the flag, the rest counts changes   | set / clear (one CAS each)    |
+ * | 2     | WAITERS | 0 .. number of threads: waiters asleep                 | waiters (add / sub)           |
+ *
+ * ## Transitions
+ *
+ * STATE only ever grows by one (wrapping at 2^32, which keeps its parity):
+ * even (clear) -> odd (set) by `set()`, odd -> even by `clear()`. So a waiter
+ * that saw an even STATE `s` knows that *any* later value means "set since":
+ * it returns `true` even if the flag was cleared again before it woke, as
+ * Python's `Event.wait` does.
+ *
+ * - set(): one CAS s -> s + 1 when s is even; notify all sleepers only if
+ *   WAITERS > 0. A failed CAS means another thread set it concurrently: this
+ *   set is linearized at that moment and does nothing more.
+ * - clear(): one CAS s -> s + 1 when s is odd (same argument).
+ * - wait(): returns at once if s is odd (no write at all); otherwise WAITERS
+ *   + 1, sleep on STATE while it still holds s, WAITERS - 1.
+ *
+ * ## Invariants
+ *
+ * - `isSet()` is one load: wait-free.
+ * - No lost wake-up: a waiter adds itself to WAITERS before it reads STATE;
+ *   `set` changes STATE before it reads WAITERS (all sequentially consistent),
+ *   so either set notifies, or the waiter's `waitSync(STATE, s)` sees a
+ *   changed word and returns at once.
+ */
+import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import type { Handle, Shareable, WaitOptions } from "@sabkit/core";
+import {
+  allocate,
+  attach,
+  Deadline,
+  defineKind,
+  defineLayout,
+  type HandleKind,
+  registerKind,
+} from "@sabkit/core/internal";
+
+export const EVENT_LAYOUT = defineLayout({ tag: "int32", state: "int32", waiters: "int32" });
+export const TAG = EVENT_LAYOUT.fields.tag.index;
+export const STATE = EVENT_LAYOUT.fields.state.index;
+export const WAITERS = EVENT_LAYOUT.fields.waiters.index;
+/** Bit 0 of STATE: the flag. */
+export const SET_BIT = 1;
+
+/** Handle of an {@link Event}. */
+export type EventHandle = Handle<"event">;
+
+export const EVENT_KIND: HandleKind<EventHandle> = defineKind<EventHandle>({
+  kind: "event",
+  version: 1,
+  package: "@sabkit/event",
+  layout: EVENT_LAYOUT,
+});
+
+// ---------------------------------------------------------------- raw layer
+
+/** Sets the flag; wakes every waiter if someone waits. */
+export function setFlag(i32: Int32Array): void {
+  // Pairs with the CAS of set/clear in other threads.
+  const state = Atomics.load(i32, STATE);
+  if ((state & SET_BIT) !== 0) return;
+  // Publishes "set" (and what the setter wrote before) to waiters' loads of
+  // STATE and to the value check of their waitSync(STATE, state).
+  if (Atomics.compareExchange(i32, STATE, state, (state + 1) | 0) !== state) return;
+  // Read after the CAS (see the invariants): nobody registered -> no notify.
+  if (Atomics.load(i32, WAITERS) > 0) notify(i32, STATE);
+}
+
+/** Clears the flag. */
+export function clearFlag(i32: Int32Array): void {
+  const state = Atomics.load(i32, STATE);
+  if ((state & SET_BIT) === 0) return;
+  // Publishes "clear"; waiters that saw the odd value already returned true.
+  Atomics.compareExchange(i32, STATE, state, (state + 1) | 0);
+}
+
+// ------------------------------------------------------------- public class
+
+/**
+ * A flag in shared memory, as Python's `threading.Event`: `set()` wakes
+ * every waiter, `clear()` resets it, `wait()` blocks until it is set.
+ *
+ * @example
+ * ```ts
+ * const ready = new Event();
+ * worker.postMessage(share({ ready }));   // the worker calls ready.set()
+ * if (!ready.wait({ timeout: 1000 })) console.log("not ready after 1 s");
+ * await ready.waitAsync();                // on a browser main thread too
+ * ```
+ */
+export class Event implements Shareable<EventHandle> {
+  static {
+    registerKind(EVENT_KIND.kind, { from: (handle) => Event.from(handle) });
+  }
+
+  readonly handle: EventHandle;
+  readonly #i32: Int32Array;
+
+  /** A new, clear event in its own shared memory. `handle` is for `Event.from`. */
+  constructor(handle?: EventHandle) {
+    if (handle === undefined) {
+      const region = attach(EVENT_LAYOUT, allocate(EVENT_LAYOUT));
+      EVENT_KIND.writeTag(region.i32); // before the handle exists, so before anyone sees it
+      handle = EVENT_KIND.makeHandle(region);
+    }
+    this.handle = handle;
+    this.#i32 = attach(
+      EVENT_LAYOUT,
+      handle.buffer,
+      handle.byteOffset,
+      handle.byteLength,
+      "Event.from(handle)",
+    ).i32;
+    EVENT_KIND.checkTag(this.#i32, TAG, "Event.from(handle)");
+  }
+
+  /**
+   * Revives an event from its handle (in a worker).
+   *
+   * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
+   */
+  static from(handle: unknown): Event {
+    return new Event(EVENT_KIND.validate(handle, "Event.from(handle)"));
+  }
+
+  /** Whether the flag is set: one load, never waits. */
+  isSet(): boolean {
+    // Pairs with the CASes of set and clear.
+    return (Atomics.load(this.#i32, STATE) & SET_BIT) !== 0;
+  }
+
+  /** Sets the flag and wakes every waiter (notifies only if someone waits). */
+  set(): void {
+    setFlag(this.#i32);
+  }
+
+  /** Clears the flag; later `wait` calls block until the next `set()`. */
+  clear(): void {
+    clearFlag(this.#i32);
+  }
+
+  /**
+   * Blocks until the flag is set: `true` when it was set (also if it was
+   * cleared again before this thread woke), `false` on timeout, as Python.
+   * On a browser main thread it spins instead of blocking: prefer `waitAsync` there.
+   *
+   * @throws RangeError / TypeError for bad options; AbortError if `signal` was aborted.
+   */
+  wait(options?: WaitOptions): boolean {
+    const deadline =
+      options === undefined ? undefined : Deadline.from(options, "Event.wait options");
+    // Pairs with the CAS of set.
+    const seen = Atomics.load(this.#i32, STATE);
+    if ((seen & SET_BIT) !== 0) return true;
+    return this.#waitSlow(seen, deadline ?? Deadline.after(undefined));
+  }
+
+  /**
+   * Waits without blocking the thread; resolves `true` when set, `false` on timeout.
+   *
+   * @throws AbortError when `signal` aborts; RangeError / TypeError for bad options.
+   */
+  async waitAsync(options?: WaitOptions): Promise<boolean> {
+    const deadline = Deadline.from(options, "Event.waitAsync options");
+    deadline.throwIfAborted();
+    const i32 = this.#i32;
+    const seen = Atomics.load(i32, STATE);
+    if ((seen & SET_BIT) !== 0) return true;
+    // Registers before the next look at STATE (see the invariants).
+    Atomics.add(i32, WAITERS, 1);
+    try {
+      for (;;) {
+        // Any change from the even `seen` is a set (see the transitions).
+        if (Atomics.load(i32, STATE) !== seen) return true;
+        if (deadline.expired) return false;
+        try {
+          // Pairs with set's CAS + notify.
+          await waitAsync(i32, STATE, seen, deadline.remainingMs(), deadline.signal);
+        } catch (error) {
+          deadline.throwIfAborted(); // sabkit's AbortError (cause = signal.reason)
+          throw error;
+        }
+      }
+    } finally {
+      Atomics.sub(i32, WAITERS, 1);
+    }
+  }
+
+  #waitSlow(seen: number, deadline: Deadline): boolean {
+    const i32 = this.#i32;
+    deadline.throwIfAborted();
+    // Registers before the next look at STATE (see the invariants).
+    Atomics.add(i32, WAITERS, 1);
+    try {
+      for (;;) {
+        if (Atomics.load(i32, STATE) !== seen) return true;
+        if (deadline.expired) return false;
+        // Sleeps while STATE still holds `seen`; pairs with set's CAS + notify.
+        waitSync(i32, STATE, seen, deadline.remainingMs());
+      }
+    } finally {
+      // Unregisters; a set that loads WAITERS later skips the notify.
+      Atomics.sub(i32, WAITERS, 1);
+    }
+  }
+}

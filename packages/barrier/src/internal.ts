@@ -1,0 +1,38 @@
+/**
+ * @sabkit/barrier/internal: the raw layer (functions on an Int32Array) for
+ * sibling packages and tests. Not covered by semver.
+ *
+ * @packageDocumentation
+ */
+export {
+  ARRIVED_MASK,
+  arrivedOf,
+  BARRIER_KIND,
+  BARRIER_LAYOUT,
+  BROKEN,
+  breakGeneration,
+  GENERATION_MASK,
+  GENERATION_SHIFT,
+  generationOf,
+  isBroken,
+  MAX_PARTIES,
+  OUTCOME,
+  PARTIES,
+  releaseGeneration,
+  resetBarrier,
+  SEQ,
+  SPIN_LIMIT,
+  STATE,
+  TAG,
+  TRANSITION,
+  WAITERS,
+} from "./barrier.js";
+export * from "./index.js";
+export {
+  addCount,
+  COUNT,
+  WAIT_GROUP_KIND,
+  WAIT_GROUP_LAYOUT,
+  WAITERS as WAIT_GROUP_WAITERS,
+  ZEROS,
+} from "./wait-group.js";

@@ -1,0 +1,89 @@
+/**
+ * Lock: a non-recursive mutex in shared memory (Python's
+ * `multiprocessing.Lock`), owner-tracked and robust to owner death.
+ *
+ * Its shared layout, transitions, invariants, fairness policy and the
+ * no-lost-wake-up argument are at the top of mutex.ts (Lock and RLock share
+ * them; the tag tells them apart).
+ */
+import type { Guard, Shareable, WaitOptions } from "@sabkit/core";
+import { allocate, attach, registerKind } from "@sabkit/core/internal";
+import { acquireAll, acquireAllAsync } from "./all.js";
+import { type Lockable, type LockOptions, MutexBase, parseLockOptions } from "./lockable.js";
+import { initMutex, LOCK_KIND, type LockHandle, MUTEX_LAYOUT } from "./mutex.js";
+
+let reviving: LockHandle | undefined;
+
+/**
+ * A mutual-exclusion lock shared by workers. Not recursive: acquiring it
+ * again from the thread that holds it is a DeadlockError (use RLock).
+ *
+ * @example
+ * ```ts
+ * const lock = new Lock({ name: "counter" });
+ * {
+ *   using held = lock.acquire({ timeout: 1000 });
+ *   counter[0]++;
+ * } // released here
+ * worker.postMessage(share({ lock })); // or lock.handle -> Lock.from(handle)
+ * ```
+ */
+export class Lock extends MutexBase implements Shareable<LockHandle> {
+  static {
+    registerKind(LOCK_KIND.kind, { from: (handle) => Lock.from(handle) });
+  }
+
+  /** The structured-cloneable handle; `Lock.from(handle)` revives it in another worker. */
+  readonly handle: LockHandle;
+
+  /** A new, free lock in its own shared memory. */
+  constructor(options?: LockOptions) {
+    let handle = reviving;
+    reviving = undefined;
+    if (handle === undefined) {
+      const { name, detectDeadlocks } = parseLockOptions(options, "new Lock(options)");
+      const region = attach(MUTEX_LAYOUT, allocate(MUTEX_LAYOUT));
+      LOCK_KIND.writeTag(region.i32);
+      initMutex(region.i32, detectDeadlocks);
+      handle = LOCK_KIND.makeHandle(region, name === undefined ? undefined : { name });
+    }
+    super(handle, false, (i32) => LOCK_KIND.checkTag(i32, 0, "Lock.from(handle)"), "Lock");
+    this.handle = handle;
+  }
+
+  /**
+   * Revives a lock from its handle (in any worker).
+   *
+   * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
+   */
+  static from(handle: unknown): Lock {
+    reviving = LOCK_KIND.validate(handle, "Lock.from(handle)");
+    try {
+      return new Lock();
+    } finally {
+      reviving = undefined;
+    }
+  }
+
+  /**
+   * Acquires every lock in `locks` (Locks and RLocks) in one global order,
+   * whatever order they are given in, so two threads calling it with the
+   * same locks never deadlock; returns one guard that releases them all. On
+   * failure (timeout, abort) it holds none of them. The timeout covers the
+   * whole call.
+   *
+   * @example
+   * ```ts
+   * using both = Lock.all([from, to], { timeout: 1000 });
+   * transfer(from, to);
+   * ```
+   */
+  static all(locks: Iterable<Lockable>, options?: WaitOptions): Guard {
+    return acquireAll(locks, options);
+  }
+
+  /** {@link Lock.all} without blocking the thread. */
+  static allAsync(locks: Iterable<Lockable>, options?: WaitOptions): Promise<Guard> {
+    return acquireAllAsync(locks, options);
+  }
+}

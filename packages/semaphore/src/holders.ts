@@ -13,8 +13,8 @@
  * | 2s + 1                 | HELD[s]        | 0 .. bound: permits held by HOLDER[s]     | the holder; a reclaimer once it is dead  |
  *
  * Transitions of slot s:
- * - free (0) -> id: a thread claims a slot before taking its first permit.
- * - id -> 0: the holder gave back its last permit (HELD[s] was stored 0 first).
+ * - free (0) -> id: a thread claims a slot before taking its first permit,
+ *   and keeps it while it lives (HELD[s] may be 0).
  * - id -> RECLAIMING -> 0: a thread saw `isThreadAlive(id) === false`, moved
  *   HELD[s] back to the pool and freed the slot.
  *

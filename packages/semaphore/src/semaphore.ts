@@ -107,7 +107,10 @@ export interface SemaphoreOptions {
    * worker that dies are given back (see the README). Default `false`.
    */
   owned?: boolean;
-  /** With `owned`: how many threads may hold permits at once (default 64, at most 4096). */
+  /**
+   * With `owned`: how many live threads may use it (each keeps a holder slot
+   * while it lives; default 64, at most 4096).
+   */
   maxHolders?: number;
 }
 
@@ -215,6 +218,8 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
   readonly #name: string;
   /** Death epoch at the last scan of the holder table; undefined = never scanned (scan on first need). */
   #seenDeaths: number | undefined = undefined;
+  /** This thread's holder slot (owned semaphores), -1 until claimed. */
+  #mySlot = -1;
 
   /**
    * A semaphore with `value` permits (default 1) in its own shared memory.
@@ -434,32 +439,39 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
       Atomics.add(i32, TABLE + SLOT_WORDS * slot + 1, 1);
       return true;
     }
-    this.#freeSlotIfEmpty(slot);
     return false;
   }
 
+  /**
+   * This thread's holder slot: the cached one (one load to confirm), else
+   * found or claimed. A thread keeps its slot while it lives; slots of dead
+   * threads are freed by reclaimers.
+   */
   #slot(): number {
     const me = threadIdentity();
+    const cached = this.#mySlot;
+    // Pairs with the claim CAS (this thread) and a reclaimer's store of 0.
+    if (cached >= 0 && Atomics.load(this.#i32, TABLE + SLOT_WORDS * cached) === me) return cached;
     let slot = claimSlot(this.#i32, TABLE, this.#slots, me);
     if (slot < 0 && this.#reclaim() >= 0) slot = claimSlot(this.#i32, TABLE, this.#slots, me);
     if (slot < 0) {
       throw new SabkitError(
-        `${this.#name}: all ${this.#slots} holder slots are taken by other threads; ` +
+        `${this.#name}: all ${this.#slots} holder slots are taken by other live threads; ` +
           "create the semaphore with a larger { maxHolders }",
       );
     }
+    this.#mySlot = slot;
     return slot;
-  }
-
-  #freeSlotIfEmpty(slot: number): void {
-    const at = TABLE + SLOT_WORDS * slot;
-    // Only this thread writes its HELD word; 0 means it holds nothing here.
-    if (Atomics.load(this.#i32, at + 1) === 0) Atomics.store(this.#i32, at, 0);
   }
 
   #dropOwned(n: number): void {
     const i32 = this.#i32;
-    const slot = findSlot(i32, TABLE, this.#slots, threadIdentity());
+    const me = threadIdentity();
+    const cached = this.#mySlot;
+    const slot =
+      cached >= 0 && Atomics.load(i32, TABLE + SLOT_WORDS * cached) === me
+        ? cached
+        : findSlot(i32, TABLE, this.#slots, me);
     const at = TABLE + SLOT_WORDS * slot;
     const held = slot < 0 ? 0 : Atomics.load(i32, at + 1);
     if (held < n) {
@@ -468,9 +480,9 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
           "release only permits this thread acquired (or create it without { owned: true })",
       );
     }
-    // Leaves the tally before going back to PERMITS (see holders.ts).
+    // Leaves the tally before going back to PERMITS (see holders.ts). Only
+    // this thread writes its HELD word while it lives.
     Atomics.store(i32, at + 1, held - n);
-    if (held === n) Atomics.store(i32, at, 0);
   }
 
   /** Reclaims dead holders' permits if a thread died since the last look. */

@@ -230,7 +230,8 @@ export async function readersAndWriter(ctx: ScenarioContext, tree: unknown, time
     for (let i = 0; i < times; i++) {
       using _w =
         i % 2 === 0 ? rw!.write({ timeout: 20_000 }) : await rw!.writeAsync({ timeout: 20_000 });
-      if (rw!.readers !== 0) throw new Error(`a writer saw ${rw!.readers} readers inside`);
+      const inside = Atomics.load(counter, 3);
+      if (inside !== 0) throw new Error(`a writer saw ${inside} readers inside`);
       counter[0] = counter[0]! + 1;
       writes++;
     }
@@ -239,18 +240,23 @@ export async function readersAndWriter(ctx: ScenarioContext, tree: unknown, time
   }
   Atomics.add(counter, 2, 1);
   let reads = 0;
-  // Overlapping readers: each takes a new read guard before dropping the old one.
-  let held = rw!.read();
+  // Back-to-back readers in 3 workers: the read count is rarely 0, which
+  // starves writers of a reader-preferring lock. (One thread must not hold
+  // a read guard while asking for another: a writer in between would make
+  // it wait for itself.)
   while (Atomics.load(counter, 1) === 0) {
-    const next =
+    const held =
       ctx.index % 2 === 0
         ? rw!.read({ timeout: 20_000 })
         : await rw!.readAsync({ timeout: 20_000 });
+    Atomics.add(counter, 3, 1); // readers inside, as the writer checks
+    const seen = counter[0];
+    for (let spin = 0; spin < 200; spin++) if (rw!.writeLocked && spin > 100) break;
+    if (counter[0] !== seen) throw new Error("a write happened while a reader was inside");
+    Atomics.sub(counter, 3, 1);
     held.release();
-    held = next;
     reads++;
   }
-  held.release();
   return reads;
 }
 

@@ -21,7 +21,8 @@
  *
  * Fairness: barging (a running thread may take the lock before a woken
  * sleeper). Hold times are one bounded memcpy, so a sleeper waits at most a
- * few hold times in practice; every sleep is bounded by the caller's deadline.
+ * few hold times in practice; every sleep is bounded by the caller's deadline,
+ * and by STUCK_LOCK_MS (then an InvalidHandleError) when there is none.
  */
 import { notify, waitSync } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
@@ -34,6 +35,13 @@ export const CONTENDED = 2;
 
 /** Spins (bounded backoff) before the first sleep. */
 const LOCK_SPINS = 64;
+
+/**
+ * A wait without a deadline gives up after this long: hold times are one
+ * memcpy, so a lock held for 10 s means its holder died inside the critical
+ * section or the word was overwritten.
+ */
+export const STUCK_LOCK_MS = 10_000;
 
 function corruptLock(value: number): InvalidHandleError {
   return new InvalidHandleError(
@@ -64,12 +72,22 @@ function lockQueueSlow(
   }
   // Marks "someone may sleep" before sleeping; returns the previous value: 0 means we took it.
   let previous = Atomics.exchange(i32, index, CONTENDED);
+  const stuckAt = performance.now() + STUCK_LOCK_MS;
   while (previous !== UNLOCKED) {
     if (previous !== LOCKED && previous !== CONTENDED) throw corruptLock(previous);
-    if (deadline !== undefined) {
+    const stuckLeft = stuckAt - performance.now();
+    if (deadline !== undefined && deadline.remainingMs() < stuckLeft) {
       if (deadline.expired) throw deadline.timeoutError("Queue (waiting for its internal lock)");
       waitSync(i32, index, CONTENDED, deadline.remainingMs());
-    } else waitSync(i32, index, CONTENDED);
+    } else {
+      if (stuckLeft <= 0) {
+        throw new InvalidHandleError(
+          `Queue: its internal lock has been held for ${STUCK_LOCK_MS} ms, far longer than any copy takes: ` +
+            "a thread died while holding it, or the queue's memory was overwritten; create a new queue",
+        );
+      }
+      waitSync(i32, index, CONTENDED, stuckLeft);
+    }
     // Retakes it as CONTENDED: we cannot know whether others still sleep.
     previous = Atomics.exchange(i32, index, CONTENDED);
   }

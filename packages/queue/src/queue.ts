@@ -424,7 +424,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const stage = this.#takeStage();
     try {
       stage.add(this.codec.encode(item), this.capacity, `${this.#name}.put`);
-      if (this.#commit(stage) === 0) this.#putSlow(stage, deadline ?? Deadline.from(undefined), "put");
+      if (this.#commit(stage, deadline) === 0) this.#putSlow(stage, deadline ?? Deadline.from(undefined), "put");
     } finally {
       this.#releaseStage(stage);
     }
@@ -437,7 +437,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     try {
       this.#stageAll(stage, items, "putMany");
       while (stage.next < stage.records) {
-        if (this.#commit(stage) === 0) this.#putSlow(stage, deadline, "putMany");
+        if (this.#commit(stage, deadline) === 0) this.#putSlow(stage, deadline, "putMany");
       }
     } finally {
       this.#releaseStage(stage);
@@ -481,7 +481,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const deadline = Deadline.from(options, `${this.#name}.putAsync options`);
     const stage = new Stage();
     stage.add(this.codec.encode(item), this.capacity, `${this.#name}.putAsync`);
-    while (this.#commit(stage) === 0) await this.#waitAsync(SPACE_SEQ, SPACE_WAITERS, deadline, "putAsync", stage);
+    while (this.#commit(stage, deadline) === 0) await this.#waitAsync(SPACE_SEQ, SPACE_WAITERS, deadline, "putAsync", stage);
   }
 
   /** `putMany` that never blocks the thread. */
@@ -490,7 +490,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const stage = new Stage();
     this.#stageAll(stage, items, "putManyAsync");
     while (stage.next < stage.records) {
-      if (this.#commit(stage) === 0) await this.#waitAsync(SPACE_SEQ, SPACE_WAITERS, deadline, "putManyAsync", stage);
+      if (this.#commit(stage, deadline) === 0) await this.#waitAsync(SPACE_SEQ, SPACE_WAITERS, deadline, "putManyAsync", stage);
     }
   }
 
@@ -505,7 +505,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const deadline = options === undefined ? undefined : Deadline.from(options, `${this.#name}.get options`);
     const scratch = this.#takeScratch();
     try {
-      let end = this.#take(scratch, 1);
+      let end = this.#take(scratch, 1, deadline);
       if (end === 0) end = this.#getSlow(scratch, 1, deadline ?? Deadline.from(undefined), "get");
       return this.codec.decode(scratch.bytes.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + (scratch.i32[0] as number)));
     } finally {
@@ -522,7 +522,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const deadline = Deadline.from(options, `${this.#name}.getMany options`);
     const scratch = this.#takeScratch();
     try {
-      let end = this.#take(scratch, max);
+      let end = this.#take(scratch, max, deadline);
       if (end === 0) end = this.#getSlow(scratch, max, deadline, "getMany");
       return this.#decodeAll(scratch, end);
     } finally {
@@ -585,7 +585,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     for (;;) {
       const scratch = this.#takeScratch();
       try {
-        const end = this.#take(scratch, max);
+        const end = this.#take(scratch, max, deadline);
         if (end !== 0) return this.#decodeAll(scratch, end);
       } finally {
         this.#releaseScratch(scratch);
@@ -702,10 +702,10 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
    *
    * @throws ClosedError when closed; InvalidHandleError when the header is corrupted.
    */
-  #commit(stage: Stage): number {
+  #commit(stage: Stage, deadline?: Deadline): number {
     const i32 = this.i32;
     const capacity = this.capacity;
-    lockQueue(i32, LOCK, undefined);
+    lockQueue(i32, LOCK, deadline);
     let put = 0;
     let head: number;
     let used: number;
@@ -763,10 +763,10 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
    *
    * @throws ClosedError when closed and empty; InvalidHandleError when corrupted.
    */
-  #take(scratch: Scratch, max: number): number {
+  #take(scratch: Scratch, max: number, deadline?: Deadline): number {
     const i32 = this.i32;
     const capacity = this.capacity;
-    lockQueue(i32, LOCK, undefined);
+    lockQueue(i32, LOCK, deadline);
     let bytes = 0;
     let taken = 0;
     try {
@@ -849,7 +849,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const need = this.#nextRecordBytes(stage);
     for (let spin = 0; spin < SPINS; spin++) {
       spinWait(spin);
-      if (this.#mayFit(need) && this.#commit(stage) > 0) return;
+      if (this.#mayFit(need) && this.#commit(stage, deadline) > 0) return;
     }
     for (;;) {
       deadline.throwIfAborted();
@@ -858,12 +858,12 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       const seq = Atomics.load(i32, SPACE_SEQ);
       Atomics.add(i32, SPACE_WAITERS, 1);
       try {
-        if (this.#commit(stage) > 0) return;
+        if (this.#commit(stage, deadline) > 0) return;
         waitSync(i32, SPACE_SEQ, seq, deadline.remainingMs());
       } finally {
         Atomics.sub(i32, SPACE_WAITERS, 1);
       }
-      if (this.#commit(stage) > 0) return;
+      if (this.#commit(stage, deadline) > 0) return;
     }
   }
 
@@ -873,7 +873,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       spinWait(spin);
       // Snapshot of the count (stored under the lock); closed is checked by #take.
       if (Atomics.load(i32, COUNT) !== 0 || Atomics.load(i32, CLOSED) !== 0) {
-        const end = this.#take(scratch, max);
+        const end = this.#take(scratch, max, deadline);
         if (end !== 0) return end;
       }
     }
@@ -883,13 +883,13 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       const seq = Atomics.load(i32, DATA_SEQ);
       Atomics.add(i32, DATA_WAITERS, 1);
       try {
-        const end = this.#take(scratch, max);
+        const end = this.#take(scratch, max, deadline);
         if (end !== 0) return end;
         waitSync(i32, DATA_SEQ, seq, deadline.remainingMs());
       } finally {
         Atomics.sub(i32, DATA_WAITERS, 1);
       }
-      const end = this.#take(scratch, max);
+      const end = this.#take(scratch, max, deadline);
       if (end !== 0) return end;
     }
   }

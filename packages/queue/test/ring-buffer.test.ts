@@ -1,0 +1,114 @@
+import { ClosedError, InvalidHandleError, revive, share, TimeoutError } from "@sabkit/core";
+import { runInWorkers, scaled, testSeed } from "@sabkit/test-utils";
+import { describe, expect, it } from "vitest";
+import { RingBuffer } from "../src/index.js";
+import { startRingIndicesAt } from "../src/internal.js";
+
+const scenarios = new URL("./scenarios/ring.scenario.ts", import.meta.url);
+
+describe("RingBuffer in one thread", () => {
+  it("push/pop copy in bulk, return how many, wrap around the end", () => {
+    const ring = new RingBuffer(Float64Array, 5);
+    expect(ring.push(new Float64Array([1, 2, 3, 4, 5, 6, 7]))).toBe(5);
+    expect(ring.availableWrite).toBe(0);
+    const into = new Float64Array(3);
+    expect(ring.pop(into)).toBe(3);
+    expect([...into]).toEqual([1, 2, 3]);
+    expect(ring.push([8, 9, 10])).toBe(3); // wraps: slots 0..2
+    const all = new Float64Array(10);
+    expect(ring.pop(all)).toBe(5);
+    expect([...all.subarray(0, 5)]).toEqual([4, 5, 8, 9, 10]);
+    expect(ring.pop(all)).toBe(0);
+  });
+
+  it("single values: tryPushValue / tryPopValue, also for BigInt64Array", () => {
+    const ring = new RingBuffer(BigInt64Array, 2);
+    expect([ring.tryPushValue(1n), ring.tryPushValue(-2n), ring.tryPushValue(3n)]).toEqual([true, true, false]);
+    expect([ring.tryPopValue(), ring.tryPopValue(), ring.tryPopValue()]).toEqual([1n, -2n, undefined]);
+  });
+
+  it("waits time out with TimeoutError; signal aborts the async forms", async () => {
+    const ring = new RingBuffer(Int32Array, 2);
+    expect(() => ring.popSome(new Int32Array(1), { timeout: 20 })).toThrow(TimeoutError);
+    ring.pushAll(new Int32Array([1, 2]));
+    expect(() => ring.pushAll(new Int32Array([3]), { timeout: 20 })).toThrow(TimeoutError);
+    const controller = new AbortController();
+    const waiting = ring.pushAllAsync(new Int32Array([3]), { signal: controller.signal });
+    controller.abort("enough");
+    await expect(waiting).rejects.toMatchObject({ name: "AbortError", cause: "enough" });
+    const later = ring.pushAllAsync(new Int32Array([3]), { timeout: 2000 });
+    expect(ring.tryPopValue()).toBe(1);
+    await later;
+    expect(ring.availableRead).toBe(2);
+  });
+
+  it("close: push throws ClosedError; pop drains, then throws ClosedError; a waiting pop wakes", async () => {
+    const ring = new RingBuffer(Uint8Array, 4);
+    ring.push(new Uint8Array([7]));
+    const empty = new RingBuffer(Uint8Array, 4);
+    const waiting = empty.popSomeAsync(new Uint8Array(2), { timeout: 5000 });
+    setTimeout(() => empty.close(), 10);
+    await expect(waiting).rejects.toBeInstanceOf(ClosedError);
+    ring.close();
+    ring.close();
+    expect(() => ring.push(new Uint8Array(4))).toThrow(ClosedError);
+    expect(ring.tryPopValue()).toBe(7);
+    expect(() => ring.pop(new Uint8Array(1))).toThrow(ClosedError);
+    expect(() => ring.popSome(new Uint8Array(1))).toThrow(ClosedError);
+  });
+
+  it("bad arguments and handles are typed errors", () => {
+    for (const capacity of [0, -1, Number.NaN, 1.5, 2 ** 31, Number.POSITIVE_INFINITY]) {
+      expect(() => new RingBuffer(Float64Array, capacity)).toThrow(RangeError);
+    }
+    expect(() => new RingBuffer(Array as never, 4)).toThrow(TypeError);
+    const ring = new RingBuffer(Float64Array, 8);
+    expect(() => ring.push("abc" as never)).toThrow(TypeError);
+    const h = ring.handle;
+    expect(() => RingBuffer.from({ ...h, kind: "queue" })).toThrow(InvalidHandleError);
+    expect(() => RingBuffer.from({ ...h, version: 9 })).toThrow(InvalidHandleError);
+    expect(() => RingBuffer.from({ ...h, capacity: 9 })).toThrow(InvalidHandleError);
+    expect(() => RingBuffer.from({ ...h, elementType: "Int32Array" })).toThrow(InvalidHandleError);
+    expect(() => RingBuffer.from({ ...h, elementType: "Array" })).toThrow(InvalidHandleError);
+    expect(() => RingBuffer.from({ ...h, buffer: new ArrayBuffer(h.byteLength) })).toThrow(InvalidHandleError);
+    expect(() => RingBuffer.from({ ...h, buffer: new SharedArrayBuffer(h.byteLength) })).toThrow(/never initialised/);
+    const [back] = revive<[RingBuffer]>(structuredClone(share([ring])));
+    expect(back).toBeInstanceOf(RingBuffer);
+    ring.push([1.5]);
+    expect(back?.tryPopValue()).toBe(1.5);
+  });
+});
+
+describe("RingBuffer across two workers", () => {
+  it("moves 10^7 values in 1,024-value blocks with every value checked", async () => {
+    const total = scaled(10_000_000);
+    const ring = new RingBuffer(Float64Array, 8192);
+    const [producer, consumer] = await runInWorkers<number[]>(scenarios, "bulk", {
+      workers: 2,
+      args: [ring.handle, total, 1024],
+      timeoutMs: 120_000,
+    });
+    expect(producer).toEqual([total, 0]);
+    expect(consumer).toEqual([total, 0]);
+  }, 130_000);
+
+  it.each([1, 2, 1023, 1024, 1025])(
+    "capacity %i with indices pre-wrapped near 2^31: strict order, 0 errors (sync and async forms)",
+    async (capacity) => {
+      const seed = testSeed();
+      for (const useAsync of [false, true]) {
+        const total = scaled(capacity < 64 ? 20_000 : 200_000);
+        const ring = new RingBuffer(Float64Array, capacity);
+        startRingIndicesAt(ring.handle, 2 ** 31 - Math.floor(total / 2)); // crosses 2^31 half way
+        const [producer, consumer] = await runInWorkers<number[]>(scenarios, "sequence", {
+          workers: 2,
+          args: [ring.handle, total, Math.min(2 * capacity + 3, 700), seed, useAsync],
+          timeoutMs: 60_000,
+        });
+        expect(producer, `seed ${seed}`).toEqual([total, 0]);
+        expect(consumer, `seed ${seed}`).toEqual([total, 0]);
+      }
+    },
+    130_000,
+  );
+});

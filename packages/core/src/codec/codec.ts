@@ -35,4 +35,3 @@ export interface Codec<T = unknown> {
   /** Bytes (valid only during the call) -> value. */
   decode(bytes: Uint8Array): T;
 }
-

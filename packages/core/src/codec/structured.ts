@@ -42,6 +42,7 @@
  * | 18 | Error | name, message, stack (or undefined), cause flag, cause |
  * | 19 | reference to an earlier object | varint index |
  * | 20 | boxed primitive | the primitive |
+ * | 21 | string with lone surrogates | varint length, UTF-16 code units |
  *
  * Every object (anything with tag >= 9 except 10 and 19) is numbered in the
  * order it is first met; tag 19 refers back to it. Decoding checks every
@@ -71,6 +72,7 @@ const T_VIEW = 17;
 const T_ERROR = 18;
 const T_REF = 19;
 const T_BOXED = 20;
+const T_UTF16 = 21;
 
 // Typed-array constructors by type byte (1-based; 12 = DataView).
 const VIEW_TYPES = [
@@ -103,6 +105,21 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
+
+/** `String.prototype.isWellFormed` where present (Node 20, current browsers), else a scan. */
+function isWellFormed(text: string): boolean {
+  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  if (typeof native === "function") return native.call(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+      else return false;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+  }
+  return true;
+}
 
 function notCloneable(what: string): TypeError {
   return new TypeError(
@@ -228,12 +245,25 @@ class Encoder {
     for (let i = 0; i < length; i++) {
       const c = text.charCodeAt(i);
       if (c >= 0x80) {
-        // Not ASCII: start over with UTF-8 (at most 3 bytes per UTF-16 unit).
+        // Not ASCII: start over with UTF-8, or UTF-16 units when UTF-8 cannot
+        // carry it exactly (lone surrogates, which structured clone keeps).
         this.position = start;
-        this.ensure(6 + length * 3);
-        this.bytes[this.position++] = T_UTF8;
-        const encoded = textEncoder.encode(text);
-        this.raw(encoded);
+        if (isWellFormed(text)) {
+          this.byte(T_UTF8);
+          this.raw(textEncoder.encode(text));
+        } else {
+          this.byte(T_UTF16);
+          this.varint(length);
+          this.ensure(length * 2);
+          const out = this.bytes;
+          let q = this.position;
+          for (let j = 0; j < length; j++) {
+            const unit = text.charCodeAt(j);
+            out[q++] = unit;
+            out[q++] = unit >> 8;
+          }
+          this.position = q;
+        }
         return;
       }
       bytes[p++] = c;
@@ -463,11 +493,20 @@ class Decoder {
         return true;
       case T_UTF8:
         return textDecoder.decode(this.take(this.length(1)));
+      case T_UTF16: {
+        const units = this.take(this.length(2) * 2);
+        let text = "";
+        for (let i = 0; i < units.length; i += 2) {
+          text += String.fromCharCode((units[i] as number) | ((units[i + 1] as number) << 8));
+        }
+        return text;
+      }
       case T_BIGINT: {
         const negative = this.byte() === 1;
         const digits = this.take(this.length(1));
         let value = 0n;
-        for (let i = digits.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(digits[i] as number);
+        for (let i = digits.length - 1; i >= 0; i--)
+          value = (value << 8n) | BigInt(digits[i] as number);
         return negative ? -value : value;
       }
       case T_ARRAY: {
@@ -488,7 +527,12 @@ class Decoder {
           const key = this.string();
           const value = this.value();
           if (key === "__proto__") {
-            Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+            Object.defineProperty(object, key, {
+              value,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
           } else object[key] = value;
         }
         return object;
@@ -565,7 +609,9 @@ class Decoder {
         const name = this.string();
         const message = this.string();
         const stack = this.value();
-        const Type = Object.hasOwn(ERROR_TYPES, name) ? (ERROR_TYPES[name] as ErrorConstructor) : Error;
+        const Type = Object.hasOwn(ERROR_TYPES, name)
+          ? (ERROR_TYPES[name] as ErrorConstructor)
+          : Error;
         const error = new Type(message);
         this.objects[index] = error;
         if (error.name !== name) {

@@ -1,0 +1,132 @@
+/**
+ * The instrumented `Atomics` the explorer puts on `globalThis` while it runs.
+ * On tracked memory every call is one step of the schedule; on other memory
+ * it is the real `Atomics`. Arguments are checked by the real functions
+ * (called with no effect: a load, a zero-timeout wait, a zero-count notify),
+ * so bad input throws the same TypeError/RangeError as in production.
+ */
+import type { Engine } from "./engine.js";
+import { ExplorerUsageError } from "./errors.js";
+import { bufferId, unwrap } from "./memory.js";
+
+type View = Int32Array | BigInt64Array;
+type AtomicsFn = (view: View, index: number, ...rest: unknown[]) => unknown;
+
+const REAL = Atomics;
+const realFns = REAL as unknown as Record<string, AtomicsFn>;
+
+const READ_MODIFY_WRITE = [
+  "load",
+  "store",
+  "add",
+  "sub",
+  "and",
+  "or",
+  "xor",
+  "exchange",
+  "compareExchange",
+] as const;
+
+/** The byte index of element `index` of `view` (the key of its waiter queue). */
+function byteIndexOf(view: View, index: number): number {
+  return view.byteOffset + Number(index) * view.BYTES_PER_ELEMENT;
+}
+
+/** Atomics.wait's timeout: NaN/undefined wait forever, negatives are 0. */
+function waitTimeout(timeout: unknown): number {
+  const ms = Number(timeout);
+  if (Number.isNaN(ms)) return Number.POSITIVE_INFINITY;
+  return ms < 0 ? 0 : ms;
+}
+
+/** Atomics.notify's count: undefined is all, otherwise ToIntegerOrInfinity clamped at 0. */
+function notifyCount(count: unknown): number {
+  if (count === undefined) return Number.POSITIVE_INFINITY;
+  const n = Math.trunc(Number(count));
+  return Number.isNaN(n) || n < 0 ? 0 : n;
+}
+
+function args(rest: readonly unknown[]): string {
+  return rest.map((value) => String(value)).join(", ");
+}
+
+/** Builds the instrumented Atomics object for `engine`. */
+export function instrumentedAtomics(engine: Engine<unknown>): typeof Atomics {
+  const fake: Record<string | symbol, unknown> = Object.create(null);
+  for (const name of READ_MODIFY_WRITE) {
+    const real = realFns[name]!;
+    fake[name] = (maybeView: View, index: number, ...rest: unknown[]) => {
+      const view = unwrap(maybeView);
+      const id = engine.active ? bufferId(view.buffer) : undefined;
+      if (id === undefined) return real(view, index, ...rest);
+      // Throws the real TypeError/RangeError for a bad view or index, with no effect.
+      REAL.load(view as Int32Array, index);
+      const at = byteIndexOf(view, index);
+      return engine.op(
+        `${name}:${id}:${at}`,
+        () => `Atomics.${name}(b${id} byte ${at}${rest.length > 0 ? `, ${args(rest)}` : ""})`,
+        () => real(view, index, ...rest),
+      );
+    };
+  }
+  fake.isLockFree = (size: number) => REAL.isLockFree(size);
+  fake.wait = (maybeView: View, index: number, value: unknown, timeout?: unknown) => {
+    const view = unwrap(maybeView);
+    const id = engine.active ? bufferId(view.buffer) : undefined;
+    if (id === undefined) {
+      if (!engine.active)
+        return REAL.wait(view as Int32Array, index, value as number, timeout as number);
+      // Checks and compares without blocking; a wait that would block cannot be scheduled.
+      const compared = REAL.wait(view as Int32Array, index, value as number, 0);
+      if (compared === "timed-out" && waitTimeout(timeout) > 0) {
+        throw new ExplorerUsageError(
+          "Atomics.wait on memory the explorer does not track would block the explorer: create the " +
+            "buffer in the model's setup, or pass it to ctx.track(buffer) there",
+        );
+      }
+      return compared;
+    }
+    const at = byteIndexOf(view, index);
+    const ms = waitTimeout(timeout);
+    return engine.wait(
+      `${id}:${at}`,
+      () => `Atomics.wait(b${id} byte ${at}, ${String(value)}, ${ms})`,
+      // Checks the arguments as Atomics.wait does, and compares, without blocking.
+      () => REAL.wait(view as Int32Array, index, value as number, 0),
+      ms,
+    );
+  };
+  fake.notify = (maybeView: View, index: number, count?: unknown) => {
+    const view = unwrap(maybeView);
+    const id = engine.active ? bufferId(view.buffer) : undefined;
+    if (id === undefined) return REAL.notify(view as Int32Array, index, count as number);
+    const at = byteIndexOf(view, index);
+    const limit = notifyCount(count);
+    return engine.notify(
+      `${id}:${at}`,
+      () => `Atomics.notify(b${id} byte ${at}, ${limit})`,
+      () => {
+        REAL.notify(view as Int32Array, index, 0);
+      },
+      limit,
+    );
+  };
+  fake.waitAsync = (maybeView: View, index: number, value: unknown, timeout?: unknown) => {
+    const view = unwrap(maybeView);
+    const id = engine.active ? bufferId(view.buffer) : undefined;
+    if (id !== undefined) {
+      throw new ExplorerUsageError(
+        "Atomics.waitAsync is not modelled by the explorer: explore the blocking form (waitSync / acquire), " +
+          "which shares the state machine with the async one",
+      );
+    }
+    const native = (REAL as unknown as { waitAsync?: AtomicsFn }).waitAsync;
+    if (native === undefined) throw new TypeError("Atomics.waitAsync is not a function");
+    return native(view, index, value, timeout);
+  };
+  fake.pause = () => {
+    if (engine.active) engine.pause();
+  };
+  fake[Symbol.toStringTag] = "Atomics";
+  return fake as unknown as typeof Atomics;
+}

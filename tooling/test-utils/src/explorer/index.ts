@@ -1,0 +1,35 @@
+/**
+ * `@sabkit/test-utils/explorer`: an interleaving explorer for shared-memory
+ * code ("loom for JavaScript"). Runs a model's real code as logical threads
+ * in one JS thread, switching at every `Atomics` call and every plain access
+ * of tracked shared memory, with a faithful `Atomics.wait`/`notify`.
+ *
+ * @packageDocumentation
+ */
+export {
+  LOGICAL_IDENTITY_BASE,
+  logicalIdentity,
+  logicalThread,
+  pause,
+  SUSPEND,
+  type ThreadBody,
+  type ThreadContext,
+  VIRTUAL_EPOCH_MS,
+} from "./engine.js";
+export {
+  ExplorationFailure,
+  ExplorerUsageError,
+  type FailureKind,
+  type TraceStep,
+} from "./errors.js";
+export {
+  type ExploreMode,
+  type ExploreOptions,
+  type ExploreReport,
+  explore,
+  type Model,
+  replay,
+  type SetupContext,
+  verify,
+} from "./explore.js";
+export { decodeSchedule, encodeSchedule } from "./strategies.js";

@@ -1,0 +1,253 @@
+/**
+ * Which shared memory the explorer schedules, and how plain element reads and
+ * writes of it become scheduling points.
+ *
+ * A SharedArrayBuffer is *tracked* when the model's `setup` creates it (the
+ * explorer substitutes the `SharedArrayBuffer` constructor while setup runs)
+ * or passes it to `ctx.track`. Every `Atomics` call and every plain access on
+ * a tracked buffer is one step of a schedule; memory that is not tracked is
+ * thread-local to the explorer and passes through untouched.
+ *
+ * Plain accesses: while the explorer runs, the typed-array constructors and
+ * `DataView` are replaced by proxies whose `construct` returns, for a tracked
+ * buffer, a Proxy of the real view. Its numeric element reads and writes,
+ * bulk methods (`set`, `fill`, `slice`, …) and DataView `get*`/`set*` calls go
+ * through the engine. The Proxy reports the real view's `Symbol.toStringTag`,
+ * `ArrayBuffer.isView` is patched to see through it, and the instrumented
+ * `Atomics` unwraps it, so argument checks written for real views accept it.
+ */
+
+/** What the engine provides to instrumented memory. */
+export interface MemoryHooks {
+  /** One plain access of `length` bytes at `byteIndex` of a tracked buffer; `perform` does it. */
+  plain<T>(
+    kind: "read" | "write",
+    name: string,
+    buffer: number,
+    byteIndex: number,
+    perform: () => T,
+  ): T;
+}
+
+const bufferIds = new WeakMap<ArrayBufferLike, number>();
+const views = new WeakMap<object, ArrayBufferView>();
+
+/** Tracked buffers of the current exploration, in tracking order. */
+let tracked: SharedArrayBuffer[] = [];
+let hooks: MemoryHooks | undefined;
+
+export function beginTracking(memoryHooks: MemoryHooks): void {
+  tracked = [];
+  hooks = memoryHooks;
+}
+
+export function endTracking(): void {
+  for (const buffer of tracked) bufferIds.delete(buffer);
+  tracked = [];
+  hooks = undefined;
+}
+
+/** Adds `buffer` to the memory the explorer schedules; returns its id (`b0`, `b1`, … in traces). */
+export function track(buffer: SharedArrayBuffer): number {
+  const known = bufferIds.get(buffer);
+  if (known !== undefined) return known;
+  const id = tracked.length;
+  tracked.push(buffer);
+  bufferIds.set(buffer, id);
+  return id;
+}
+
+/** The id of a tracked buffer, or `undefined` for memory the explorer does not schedule. */
+export function bufferId(buffer: ArrayBufferLike): number | undefined {
+  return bufferIds.get(buffer);
+}
+
+/** A copy of every tracked buffer, taken after setup. */
+export function snapshot(): Uint8Array[] {
+  return tracked.map((buffer) => new RealUint8Array(buffer).slice());
+}
+
+/** Puts every tracked buffer back to the snapshot (before each schedule). */
+export function restore(saved: readonly Uint8Array[]): void {
+  for (let i = 0; i < saved.length; i++) new RealUint8Array(tracked[i]!).set(saved[i]!);
+}
+
+/** The real view behind an instrumented one (or the value itself). */
+export function unwrap<T>(value: T): T {
+  if (typeof value !== "object" || value === null) return value;
+  return (views.get(value as object) as T | undefined) ?? value;
+}
+
+const RealUint8Array = Uint8Array;
+
+const TYPED_ARRAY_NAMES = [
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+] as const;
+
+/** Bulk methods that write the view; every other method is a read (one step either way). */
+const WRITING_METHODS = new Set(["set", "fill", "copyWithin", "reverse", "sort"]);
+/** Methods that make a new view of the same memory, which is instrumented in turn. */
+const VIEW_METHODS = new Set(["subarray"]);
+
+function canonicalIndex(prop: string): number | undefined {
+  const first = prop.charCodeAt(0);
+  if (first < 48 || first > 57) return undefined;
+  const n = Number(prop);
+  return String(n) === prop ? n : undefined;
+}
+
+type AnyTypedArray = Int32Array | Float64Array | BigInt64Array | Uint8Array;
+
+function instrumentTypedArray(view: AnyTypedArray, buffer: number): AnyTypedArray {
+  const bytes = view.BYTES_PER_ELEMENT;
+  const handler: ProxyHandler<AnyTypedArray> = {
+    get(target, prop) {
+      if (typeof prop === "string") {
+        const index = canonicalIndex(prop);
+        if (index !== undefined) {
+          return hooks === undefined
+            ? (target as unknown as Record<number, unknown>)[index]
+            : hooks.plain("read", `[${index}]`, buffer, target.byteOffset + index * bytes, () => {
+                return (target as unknown as Record<number, unknown>)[index];
+              });
+        }
+      }
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function" || prop === "constructor") return value;
+      return method(target, String(prop), value as (...args: unknown[]) => unknown);
+    },
+    set(target, prop, value) {
+      if (typeof prop === "string") {
+        const index = canonicalIndex(prop);
+        if (index !== undefined) {
+          if (hooks === undefined) {
+            (target as unknown as Record<number, unknown>)[index] = value;
+          } else {
+            hooks.plain(
+              "write",
+              `[${index}]=${String(value)}`,
+              buffer,
+              target.byteOffset + index * bytes,
+              () => {
+                (target as unknown as Record<number, unknown>)[index] = value;
+              },
+            );
+          }
+          return true;
+        }
+      }
+      return Reflect.set(target, prop, value, target);
+    },
+  };
+  const method = (target: AnyTypedArray, name: string, fn: (...args: unknown[]) => unknown) =>
+    function instrumented(...args: unknown[]): unknown {
+      const real = args.map(unwrap);
+      if (VIEW_METHODS.has(name)) return instrument(fn.apply(target, real) as ArrayBufferView);
+      if (hooks === undefined) return fn.apply(target, real);
+      const kind = WRITING_METHODS.has(name) ? "write" : "read";
+      return hooks.plain(kind, `.${name}()`, buffer, target.byteOffset, () =>
+        fn.apply(target, real),
+      );
+    };
+  const proxy = new Proxy(view, handler);
+  views.set(proxy, view);
+  return proxy;
+}
+
+function instrumentDataView(view: DataView, buffer: number): DataView {
+  const handler: ProxyHandler<DataView> = {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function" || prop === "constructor") return value;
+      const name = String(prop);
+      const fn = value as (...args: unknown[]) => unknown;
+      const kind = name.startsWith("set") ? "write" : name.startsWith("get") ? "read" : undefined;
+      return (...args: unknown[]) => {
+        if (kind === undefined || hooks === undefined) return fn.apply(target, args);
+        const offset = typeof args[0] === "number" ? args[0] : 0;
+        return hooks.plain(kind, `.${name}(${offset})`, buffer, target.byteOffset + offset, () =>
+          fn.apply(target, args),
+        );
+      };
+    },
+  };
+  const proxy = new Proxy(view, handler);
+  views.set(proxy, view);
+  return proxy;
+}
+
+/** An instrumented view of `view` when it views tracked memory, else `view` itself. */
+export function instrument<T extends ArrayBufferView>(view: T): T {
+  const id = bufferIds.get(view.buffer);
+  if (id === undefined) return view;
+  if (view instanceof DataView) return instrumentDataView(view, id) as unknown as T;
+  return instrumentTypedArray(view as unknown as AnyTypedArray, id) as unknown as T;
+}
+
+type Restore = () => void;
+
+function replaceGlobal(name: string, value: unknown): Restore {
+  const scope = globalThis as unknown as Record<string, unknown>;
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
+  Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+  return () => {
+    if (descriptor === undefined) delete scope[name];
+    else Object.defineProperty(globalThis, name, descriptor);
+  };
+}
+
+/**
+ * Replaces the view constructors (and `ArrayBuffer.isView`) so that views of
+ * tracked memory are instrumented. Returns the function that puts them back.
+ */
+export function installViewConstructors(): Restore {
+  const restores: Restore[] = [];
+  const scope = globalThis as unknown as Record<
+    string,
+    new (
+      ...args: unknown[]
+    ) => ArrayBufferView
+  >;
+  for (const name of [...TYPED_ARRAY_NAMES, "DataView"]) {
+    const Real = scope[name]!;
+    const replacement = new Proxy(Real, {
+      construct(target, args) {
+        return instrument(Reflect.construct(target, args.map(unwrap), target) as ArrayBufferView);
+      },
+    });
+    restores.push(replaceGlobal(name, replacement));
+  }
+  const realIsView = ArrayBuffer.isView;
+  ArrayBuffer.isView = (value: unknown): value is ArrayBufferView => realIsView(unwrap(value));
+  restores.push(() => {
+    ArrayBuffer.isView = realIsView;
+  });
+  return () => {
+    for (const undo of restores.reverse()) undo();
+  };
+}
+
+/** While setup runs: every `new SharedArrayBuffer(...)` is tracked. */
+export function installBufferTracking(): Restore {
+  const Real = SharedArrayBuffer;
+  const replacement = new Proxy(Real, {
+    construct(target, args) {
+      const buffer = Reflect.construct(target, args, target) as SharedArrayBuffer;
+      track(buffer);
+      return buffer;
+    },
+  });
+  return replaceGlobal("SharedArrayBuffer", replacement);
+}
+
+export { replaceGlobal };

@@ -1,0 +1,231 @@
+/**
+ * The platform layer: the only module that knows whether a process is a Node
+ * `worker_threads` Worker or a browser module Worker. `Process` talks to a
+ * {@link ChildThread} and receives {@link ChildEvents}; everything else is
+ * shared.
+ *
+ * | concern              | Node                                               | browser                                          |
+ * |----------------------|----------------------------------------------------|--------------------------------------------------|
+ * | entry                | `bootstrap.js` next to this module (file URL)      | `new Worker(new URL("./bootstrap.js", import.meta.url), { type: "module" })` |
+ * | start message        | `workerData` (cloned synchronously by `new Worker`)| the first `postMessage`                          |
+ * | reports (errors)     | a dedicated MessagePort, drained synchronously by a blocking `join()` (`receiveMessageOnPort`) | the worker's own messages |
+ * | "exited"             | the worker's `exit` event                          | the bootstrap's `exit` report, `terminate()`, or an `error` event |
+ * | daemon               | `worker.unref()`                                   | nothing (a page does not "end")                  |
+ * | env, resourceLimits, prefixed output | Worker options, piped stdio        | ignored                                          |
+ */
+
+/** The start message the bootstrap reads (structured-cloneable). */
+export interface InitMessage {
+  readonly tag: "sabkit.process.init";
+  readonly target: string;
+  readonly export: string;
+  readonly args: unknown;
+  readonly kwargs: unknown;
+  readonly hasHandles: boolean;
+  readonly name: string;
+  readonly daemon: boolean;
+  readonly pid: number;
+  readonly parent: { readonly name: string; readonly pid: number };
+  readonly runtime: unknown;
+  readonly exit: SharedArrayBuffer;
+  readonly tsx: boolean;
+}
+
+/** What the bootstrap reports: an error of the target, or (browsers) its exit. */
+export type ChildReport =
+  | { readonly type: "error"; readonly error: import("@sabkit/core/internal").SerializedError }
+  | { readonly type: "exit"; readonly code: number };
+
+export interface ChildEvents {
+  report(message: ChildReport): void;
+  /** An error the bootstrap could not report (a load failure, an uncaught error on Node). */
+  error(error: unknown): void;
+  /** The thread is gone (called once). */
+  exit(code: number): void;
+}
+
+/** Node `resourceLimits` (see `worker_threads.ResourceLimits`). */
+export interface ResourceLimits {
+  maxOldGenerationSizeMb?: number;
+  maxYoungGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
+}
+
+export interface SpawnOptions {
+  readonly name: string;
+  readonly daemon: boolean;
+  readonly env: Record<string, string | undefined> | undefined;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly prefixOutput: boolean;
+  /** Start the worker resolving workspace packages to their sources (this module runs from source). */
+  readonly sourceMode: boolean;
+}
+
+export interface ChildThread {
+  /** Node's `worker.threadId`; `null` in browsers. */
+  readonly threadId: number | null;
+  terminate(): void;
+  ref(): void;
+  unref(): void;
+  /** Reports already sent but not yet delivered (Node: read synchronously; browsers: none). */
+  drainReports(): ChildReport[];
+}
+
+/** `true` when this module runs from TypeScript sources (tests, `tsx`), not from the build. */
+export const SOURCE_MODE = import.meta.url.endsWith(".ts");
+
+type Scope = {
+  process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
+};
+
+/** `true` on Node (main thread or worker). */
+export function onNode(): boolean {
+  return typeof (globalThis as Scope).process?.versions?.node === "string";
+}
+
+/** A Node builtin, without a static import (this module is also bundled for browsers). */
+export function nodeBuiltin<T>(id: string): T {
+  const get = (globalThis as Scope).process?.getBuiltinModule;
+  if (typeof get !== "function") {
+    throw new Error(
+      `@sabkit/process needs process.getBuiltinModule (Node >= 20.16) to load ${id}; upgrade Node`,
+    );
+  }
+  return get(id) as T;
+}
+
+/** Starts the bootstrap in a new worker with `init`. Throws (DataCloneError, …) if it cannot. */
+export function spawnThread(
+  init: InitMessage,
+  options: SpawnOptions,
+  events: ChildEvents,
+): ChildThread {
+  return onNode() ? spawnNode(init, options, events) : spawnBrowser(init, events);
+}
+
+// -- Node ---------------------------------------------------------------------
+
+type NodeThreads = typeof import("node:worker_threads");
+
+// A variable, not a literal: bundlers must not treat the Node branch as a
+// browser worker or asset (the browser branch below has the literal pattern).
+const BOOTSTRAP_FILE = "./bootstrap.js";
+
+function spawnNode(init: InitMessage, options: SpawnOptions, events: ChildEvents): ChildThread {
+  const threads = nodeBuiltin<NodeThreads>("node:worker_threads");
+  const { port1, port2 } = new threads.MessageChannel();
+  let worker: import("node:worker_threads").Worker;
+  try {
+    worker = new threads.Worker(new URL(BOOTSTRAP_FILE, import.meta.url), {
+      workerData: { ...init, port: port2 },
+      transferList: [port2],
+      env: options.env,
+      resourceLimits: options.resourceLimits,
+      execArgv: options.sourceMode ? sourceExecArgv() : undefined,
+      stdout: options.prefixOutput,
+      stderr: options.prefixOutput,
+    });
+  } catch (error) {
+    port1.close();
+    port2.close();
+    throw error;
+  }
+  if (options.daemon) worker.unref();
+  const drain = (): ChildReport[] => {
+    const reports: ChildReport[] = [];
+    // Bounded: a port holds what the child sent before it exited (two reports at most).
+    for (let i = 0; i < 16; i++) {
+      const received = threads.receiveMessageOnPort(port1);
+      if (received === undefined) break;
+      reports.push(received.message as ChildReport);
+    }
+    return reports;
+  };
+  port1.on("message", (message: ChildReport) => events.report(message));
+  port1.unref(); // the worker keeps the program alive (or not, when daemonic); the port never does
+  worker.on("error", (error) => events.error(error));
+  worker.once("exit", (code) => {
+    for (const report of drain()) events.report(report);
+    port1.close();
+    events.exit(code);
+  });
+  if (options.prefixOutput) {
+    const out = (globalThis as unknown as { process: NodeJS.Process }).process;
+    prefixLines(worker.stdout, out.stdout, `[${options.name}] `);
+    prefixLines(worker.stderr, out.stderr, `[${options.name}] `);
+  }
+  return {
+    threadId: worker.threadId,
+    terminate: () => void worker.terminate(),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+    drainReports: drain,
+  };
+}
+
+function sourceExecArgv(): string[] {
+  const proc = (globalThis as unknown as { process: NodeJS.Process }).process;
+  const inherited = proc.execArgv.filter((arg) => arg !== "--conditions=source");
+  return [...inherited, "--conditions=source"];
+}
+
+function prefixLines(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, prefix: string): void {
+  let pending = "";
+  from.setEncoding("utf8");
+  from.on("data", (chunk: string) => {
+    const text = pending + chunk;
+    const lines = text.split("\n");
+    pending = lines.pop() ?? "";
+    if (lines.length > 0) to.write(lines.map((line) => `${prefix}${line}\n`).join(""));
+  });
+  from.on("end", () => {
+    if (pending !== "") to.write(`${prefix}${pending}\n`);
+    pending = "";
+  });
+}
+
+// -- Browsers -----------------------------------------------------------------
+
+function spawnBrowser(init: InitMessage, events: ChildEvents): ChildThread {
+  // The literal pattern Vite and webpack recognise to emit bootstrap.js as a
+  // worker entry (its options must stay a static object).
+  const worker = new Worker(new URL("./bootstrap.js", import.meta.url), { type: "module" });
+  let gone = false;
+  const exit = (code: number): void => {
+    if (gone) return;
+    gone = true;
+    worker.terminate();
+    events.exit(code);
+  };
+  worker.onmessage = (event: MessageEvent<ChildReport>) => {
+    const message = event.data;
+    events.report(message);
+    if (message?.type === "exit") exit(message.code);
+  };
+  worker.onerror = (event: ErrorEvent) => {
+    // Reaches here only when the bootstrap could not handle it (a load failure).
+    event.preventDefault();
+    events.error(
+      new Error(
+        event.message ||
+          `the worker for ${init.target} failed to load (bootstrap.js not served where the bundle expects it?)`,
+      ),
+    );
+    exit(1);
+  };
+  try {
+    worker.postMessage(init);
+  } catch (error) {
+    gone = true;
+    worker.terminate();
+    throw error;
+  }
+  return {
+    threadId: null,
+    terminate: () => exit(1),
+    ref: () => {},
+    unref: () => {},
+    drainReports: () => [],
+  };
+}

@@ -101,6 +101,11 @@ const ERROR_TYPES: Record<string, ErrorConstructor> = {
   URIError,
 };
 
+const FEW_OBJECTS = 16;
+/** Short ASCII strings (keys, enum-like values) are decoded through a cache: the same string object each time. */
+const STRING_CACHE_SIZE = 1024;
+const SHORT_STRING = 24;
+
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 const f64 = new Float64Array(1);
@@ -132,14 +137,22 @@ function notCloneable(what: string): TypeError {
 class Encoder {
   bytes = new Uint8Array(4096);
   position = 0;
-  readonly seen = new Map<object, number>();
+  /** Objects met so far: the first FEW_OBJECTS in an array (a scan beats a Map for small messages), the rest in a Map. */
+  readonly few: object[] = [];
+  many: Map<object, number> | undefined;
+  objectCount = 0;
   busy = false;
 
   encode(value: unknown): Uint8Array {
     this.position = 0;
-    if (this.seen.size !== 0) this.seen.clear();
-    this.value(value);
-    if (this.seen.size !== 0) this.seen.clear();
+    try {
+      this.value(value);
+    } finally {
+      // Do not keep the caller's objects alive.
+      this.few.length = 0;
+      this.many?.clear();
+      this.objectCount = 0;
+    }
     // After an unusually large message, do not keep its buffer forever.
     const result = this.bytes.subarray(0, this.position);
     if (this.bytes.length > 1 << 20 && this.position < 1 << 16) {
@@ -286,14 +299,28 @@ class Encoder {
     for (const d of digits) this.bytes[this.position++] = d;
   }
 
+  /** The number of `value` if it was met before, else -1 (and it is numbered now). */
+  remember(value: object): number {
+    const few = this.few;
+    for (let i = 0; i < few.length; i++) if (few[i] === value) return i;
+    if (this.objectCount < FEW_OBJECTS) few.push(value);
+    else {
+      this.many ??= new Map();
+      const earlier = this.many.get(value);
+      if (earlier !== undefined) return earlier;
+      this.many.set(value, this.objectCount);
+    }
+    this.objectCount++;
+    return -1;
+  }
+
   object(value: object): void {
-    const earlier = this.seen.get(value);
-    if (earlier !== undefined) {
+    const earlier = this.remember(value);
+    if (earlier !== -1) {
       this.byte(T_REF);
       this.varint(earlier);
       return;
     }
-    this.seen.set(value, this.seen.size);
     if (Array.isArray(value)) {
       const length = value.length;
       this.byte(T_ARRAY);
@@ -405,15 +432,44 @@ function corrupted(detail: string): RangeError {
 /** One decoding pass over one message. */
 class Decoder {
   position = 0;
+  bytes: Uint8Array = new Uint8Array(0);
   readonly objects: unknown[] = [];
-  constructor(readonly bytes: Uint8Array) {}
+  readonly strings: (string | undefined)[] = new Array(STRING_CACHE_SIZE).fill(undefined);
 
-  decode(): unknown {
-    const value = this.value();
-    if (this.position !== this.bytes.length) {
-      throw corrupted(`${this.bytes.length - this.position} bytes left over`);
+  decode(bytes: Uint8Array): unknown {
+    this.bytes = bytes;
+    this.position = 0;
+    try {
+      const value = this.value();
+      if (this.position !== bytes.length)
+        throw corrupted(`${bytes.length - this.position} bytes left over`);
+      return value;
+    } finally {
+      this.objects.length = 0;
+      this.bytes = EMPTY;
     }
-    return value;
+  }
+
+  /** A short ASCII string at [p, p + n), through the cache. */
+  shortAscii(b: Uint8Array, p: number, n: number): string {
+    let hash = n;
+    for (let i = p; i < p + n; i++) hash = (hash * 31 + (b[i] as number)) | 0;
+    const slot = hash & (STRING_CACHE_SIZE - 1);
+    const cached = this.strings[slot];
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (cached.charCodeAt(i) !== b[p + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    let text = "";
+    for (let i = p; i < p + n; i++) text += String.fromCharCode(b[i] as number);
+    this.strings[slot] = text;
+    return text;
   }
 
   byte(): number {
@@ -476,6 +532,7 @@ class Decoder {
         const b = this.bytes;
         const p = this.position;
         this.position = p + n;
+        if (n <= SHORT_STRING) return this.shortAscii(b, p, n);
         if (n > 64) return textDecoder.decode(b.subarray(p, p + n));
         let text = "";
         for (let i = p; i < p + n; i++) text += String.fromCharCode(b[i] as number);
@@ -643,7 +700,9 @@ class Decoder {
   }
 }
 
+const EMPTY = new Uint8Array(0);
 const shared = new Encoder();
+const sharedDecoder = new Decoder();
 
 /**
  * The default codec of every sabkit queue, pipe and shared container: what
@@ -669,6 +728,7 @@ export const structuredCodec: Codec<unknown> = Object.freeze({
     }
   },
   decode(bytes: Uint8Array): unknown {
-    return new Decoder(bytes).decode();
+    // Decoding runs no user code, so one decoder per thread is never re-entered.
+    return sharedDecoder.decode(bytes);
   },
 });

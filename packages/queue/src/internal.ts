@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { CONTENDED, LOCKED, lockQueue, UNLOCKED, unlockQueue } from "./queue-lock.js";
+
 export {
   CAPACITY,
   CLOSED,
@@ -28,6 +28,7 @@ export {
   UNFINISHED,
   USED_BYTES,
 } from "./queue.js";
+export { CONTENDED, LOCKED, lockQueue, UNLOCKED, unlockQueue } from "./queue-lock.js";
 export {
   CONSUMER_WAITING,
   ELEMENT_TYPE,

@@ -20,7 +20,14 @@
 import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
 import { InvalidHandleError, type WaitOptions } from "@sabkit/core";
 import { Deadline, MAX_COUNT, registerKind } from "@sabkit/core/internal";
-import { JOIN_WAITERS, JOINABLE_QUEUE_KIND, Queue, type QueueFromOptions, UNFINISHED } from "./queue.js";
+import {
+  attachQueue,
+  JOIN_WAITERS,
+  JOINABLE_QUEUE_KIND,
+  Queue,
+  type QueueFromOptions,
+  UNFINISHED,
+} from "./queue.js";
 
 /** Bound on CAS retries in taskDone (each retry means another thread moved the word). */
 const MAX_CAS_RETRIES = 1 << 20;
@@ -49,8 +56,16 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
   protected static override readonly kindSpec = JOINABLE_QUEUE_KIND;
 
-  static override from<T = unknown>(handle: unknown, options?: QueueFromOptions<T>): JoinableQueue<T> {
-    return super.from<T>(handle, options) as JoinableQueue<T>;
+  static override from<T = unknown>(
+    handle: unknown,
+    options?: QueueFromOptions<T>,
+  ): JoinableQueue<T> {
+    return attachQueue(
+      JoinableQueue<T>,
+      JOINABLE_QUEUE_KIND,
+      handle,
+      options as QueueFromOptions<unknown>,
+    );
   }
 
   /** Items put but not yet marked done (a snapshot). */

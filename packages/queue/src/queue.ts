@@ -70,9 +70,9 @@
 import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import {
+  bytesCodec,
   ClosedError,
   type Codec,
-  bytesCodec,
   EmptyError,
   FullError,
   type Handle,
@@ -352,10 +352,15 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
             `maxSize must be an integer (<= 0 for unbounded, at most 2^31 - 1), got ${String(m)}`,
           );
         }
-        maxSize = m > 0 ? m : 0;
+        maxSize = Math.max(m, 0);
       }
       const codec = checkCodec<T>(options.codec ?? structuredCodec, "codec");
-      const region = attach(QUEUE_HEADER, allocate(DATA_OFFSET + capacity), 0, DATA_OFFSET + capacity);
+      const region = attach(
+        QUEUE_HEADER,
+        allocate(DATA_OFFSET + capacity),
+        0,
+        DATA_OFFSET + capacity,
+      );
       region.i32[CAPACITY] = capacity;
       region.i32[MAX_SIZE] = maxSize;
       kind.writeTag(region.i32); // before the handle exists, so before anyone sees it
@@ -380,8 +385,15 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       );
     }
     const maxSize = handle.maxSize;
-    if (typeof maxSize !== "number" || !Number.isInteger(maxSize) || maxSize < 0 || maxSize > MAX_COUNT) {
-      throw new InvalidHandleError(`${what}: handle.maxSize must be an integer >= 0, got ${String(maxSize)}`);
+    if (
+      typeof maxSize !== "number" ||
+      !Number.isInteger(maxSize) ||
+      maxSize < 0 ||
+      maxSize > MAX_COUNT
+    ) {
+      throw new InvalidHandleError(
+        `${what}: handle.maxSize must be an integer >= 0, got ${String(maxSize)}`,
+      );
     }
     const region = attach(QUEUE_HEADER, handle.buffer, handle.byteOffset, handle.byteLength, what);
     kind.checkTag(region.i32, 0, what);
@@ -406,9 +418,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or codec.
    */
   static from<T = unknown>(handle: unknown, options: QueueFromOptions<T> = {}): Queue<T> {
-    const kind = (this as unknown as typeof Queue).kindSpec;
-    const valid = kind.validate(handle, `${this.name}.from(handle)`);
-    return new this({ ...options, [ATTACH]: valid } as QueueOptions<never>) as Queue<T>;
+    return attachQueue(Queue<T>, QUEUE_KIND, handle, options as QueueFromOptions<unknown>);
   }
 
   // ---------------------------------------------------------------- put
@@ -420,11 +430,13 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
    * message is larger than the ring; the codec's error when it cannot encode.
    */
   put(item: T, options?: WaitOptions): void {
-    const deadline = options === undefined ? undefined : Deadline.from(options, `${this.#name}.put options`);
+    const deadline =
+      options === undefined ? undefined : Deadline.from(options, `${this.#name}.put options`);
     const stage = this.#takeStage();
     try {
       stage.add(this.codec.encode(item), this.capacity, `${this.#name}.put`);
-      if (this.#commit(stage, deadline) === 0) this.#putSlow(stage, deadline ?? Deadline.from(undefined), "put");
+      if (this.#commit(stage, deadline) === 0)
+        this.#putSlow(stage, deadline ?? Deadline.from(undefined), "put");
     } finally {
       this.#releaseStage(stage);
     }
@@ -481,7 +493,8 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const deadline = Deadline.from(options, `${this.#name}.putAsync options`);
     const stage = new Stage();
     stage.add(this.codec.encode(item), this.capacity, `${this.#name}.putAsync`);
-    while (this.#commit(stage, deadline) === 0) await this.#waitAsync(SPACE_SEQ, SPACE_WAITERS, deadline, "putAsync", stage);
+    while (this.#commit(stage, deadline) === 0)
+      await this.#waitAsync(SPACE_SEQ, SPACE_WAITERS, deadline, "putAsync", stage);
   }
 
   /** `putMany` that never blocks the thread. */
@@ -490,7 +503,8 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const stage = new Stage();
     this.#stageAll(stage, items, "putManyAsync");
     while (stage.next < stage.records) {
-      if (this.#commit(stage, deadline) === 0) await this.#waitAsync(SPACE_SEQ, SPACE_WAITERS, deadline, "putManyAsync", stage);
+      if (this.#commit(stage, deadline) === 0)
+        await this.#waitAsync(SPACE_SEQ, SPACE_WAITERS, deadline, "putManyAsync", stage);
     }
   }
 
@@ -502,12 +516,18 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
    * @throws ClosedError once the queue is closed and drained; TimeoutError.
    */
   get(options?: WaitOptions): T {
-    const deadline = options === undefined ? undefined : Deadline.from(options, `${this.#name}.get options`);
+    const deadline =
+      options === undefined ? undefined : Deadline.from(options, `${this.#name}.get options`);
     const scratch = this.#takeScratch();
     try {
       let end = this.#take(scratch, 1, deadline);
       if (end === 0) end = this.#getSlow(scratch, 1, deadline ?? Deadline.from(undefined), "get");
-      return this.codec.decode(scratch.bytes.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + (scratch.i32[0] as number)));
+      return this.codec.decode(
+        scratch.bytes.subarray(
+          RECORD_HEADER_BYTES,
+          RECORD_HEADER_BYTES + (scratch.i32[0] as number),
+        ),
+      );
     } finally {
       this.#releaseScratch(scratch);
     }
@@ -537,7 +557,12 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       if (this.#take(scratch, 1) === 0) return { ok: false };
       return {
         ok: true,
-        value: this.codec.decode(scratch.bytes.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + (scratch.i32[0] as number))),
+        value: this.codec.decode(
+          scratch.bytes.subarray(
+            RECORD_HEADER_BYTES,
+            RECORD_HEADER_BYTES + (scratch.i32[0] as number),
+          ),
+        ),
       };
     } finally {
       this.#releaseScratch(scratch);
@@ -559,7 +584,9 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
   getNowait(): T {
     const result = this.tryGet();
     if (!result.ok) {
-      throw new EmptyError(`${this.#name}.getNowait: the queue is empty: retry later, or use get() with a timeout`);
+      throw new EmptyError(
+        `${this.#name}.getNowait: the queue is empty: retry later, or use get() with a timeout`,
+      );
     }
     return result.value;
   }
@@ -712,14 +739,17 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     let count: number;
     try {
       if (i32[CLOSED] !== 0) {
-        throw new ClosedError(`${this.#name}: the queue is closed: nothing more can be put into it`);
+        throw new ClosedError(
+          `${this.#name}: the queue is closed: nothing more can be put into it`,
+        );
       }
       // Header read once, checked before use (plain reads: the lock orders them).
       head = i32[HEAD] as number;
       used = i32[USED_BYTES] as number;
       count = i32[COUNT] as number;
       if (!(head >= 0 && head < capacity && (head & 3) === 0)) throw corrupted(`head is ${head}`);
-      if (!(used >= 0 && used <= capacity && (used & 3) === 0)) throw corrupted(`usedBytes is ${used}`);
+      if (!(used >= 0 && used <= capacity && (used & 3) === 0))
+        throw corrupted(`usedBytes is ${used}`);
       if (!(count >= 0 && count <= used >> 2 && (count === 0) === (used === 0))) {
         throw corrupted(`count is ${count} with ${used} bytes in use`);
       }
@@ -774,13 +804,16 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       const used = i32[USED_BYTES] as number;
       const count = i32[COUNT] as number;
       if (!(head >= 0 && head < capacity && (head & 3) === 0)) throw corrupted(`head is ${head}`);
-      if (!(used >= 0 && used <= capacity && (used & 3) === 0)) throw corrupted(`usedBytes is ${used}`);
+      if (!(used >= 0 && used <= capacity && (used & 3) === 0))
+        throw corrupted(`usedBytes is ${used}`);
       if (!(count >= 0 && count <= used >> 2 && (count === 0) === (used === 0))) {
         throw corrupted(`count is ${count} with ${used} bytes in use`);
       }
       if (count === 0) {
         if (i32[CLOSED] !== 0) {
-          throw new ClosedError(`${this.#name}: the queue is closed and drained: nothing more will arrive`);
+          throw new ClosedError(
+            `${this.#name}: the queue is closed and drained: nothing more will arrive`,
+          );
         }
         return 0;
       }
@@ -792,7 +825,9 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
         const length = ring32[position >> 2] as number;
         const recordBytes = RECORD_HEADER_BYTES + pad4(length);
         if (!(length >= 0 && recordBytes <= used - bytes)) {
-          throw corrupted(`a record at byte ${position} claims ${length} bytes, but ${used - bytes} are in use`);
+          throw corrupted(
+            `a record at byte ${position} claims ${length} bytes, but ${used - bytes} are in use`,
+          );
         }
         bytes += recordBytes;
         taken++;
@@ -879,7 +914,8 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     }
     for (;;) {
       deadline.throwIfAborted();
-      if (deadline.expired) throw deadline.timeoutError(`${this.#name}.${what} (waiting for an item)`);
+      if (deadline.expired)
+        throw deadline.timeoutError(`${this.#name}.${what} (waiting for an item)`);
       const seq = Atomics.load(i32, DATA_SEQ);
       Atomics.add(i32, DATA_WAITERS, 1);
       try {
@@ -908,7 +944,9 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const i32 = this.i32;
     deadline.throwIfAborted();
     if (deadline.expired) {
-      throw deadline.timeoutError(`${this.#name}.${what} (waiting for ${stage ? "room" : "an item"})`);
+      throw deadline.timeoutError(
+        `${this.#name}.${what} (waiting for ${stage ? "room" : "an item"})`,
+      );
     }
     const seq = Atomics.load(i32, seqIndex);
     Atomics.add(i32, waitersIndex, 1);
@@ -929,10 +967,30 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
   }
 }
 
-function resolveCodec<T>(handle: QueueHandle<string>, given: Codec<T> | undefined, what: string): Codec<T> {
+/**
+ * Validates `handle` as a handle of `kind` and attaches a `Class` instance to
+ * it (each class's `from` calls this with itself and its kind).
+ */
+export function attachQueue<Q>(
+  Class: { new (options: never): Q; readonly name: string },
+  kind: HandleKind<QueueHandle<string>>,
+  handle: unknown,
+  options: QueueFromOptions<unknown> = {},
+): Q {
+  const valid = kind.validate(handle, `${Class.name}.from(handle)`);
+  return new Class({ ...options, [ATTACH]: valid } as never);
+}
+
+function resolveCodec<T>(
+  handle: QueueHandle<string>,
+  given: Codec<T> | undefined,
+  what: string,
+): Codec<T> {
   const name = handle.codec;
   if (typeof name !== "string" || name === "") {
-    throw new InvalidHandleError(`${what}: handle.codec must name the queue's codec, got ${String(name)}`);
+    throw new InvalidHandleError(
+      `${what}: handle.codec must name the queue's codec, got ${String(name)}`,
+    );
   }
   if (given !== undefined) {
     const codec = checkCodec<T>(given, `${what} options.codec`);

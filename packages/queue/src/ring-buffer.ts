@@ -50,7 +50,13 @@
  */
 import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
-import { ClosedError, type Handle, InvalidHandleError, type Shareable, type WaitOptions } from "@sabkit/core";
+import {
+  ClosedError,
+  type Handle,
+  InvalidHandleError,
+  type Shareable,
+  type WaitOptions,
+} from "@sabkit/core";
 import {
   allocate,
   checkRegion,
@@ -127,7 +133,9 @@ const ELEMENT_TYPES = [
 ] as const;
 
 /** The value type of an element array. */
-export type ElementOf<A extends RingElementArray> = A extends BigInt64Array | BigUint64Array ? bigint : number;
+export type ElementOf<A extends RingElementArray> = A extends BigInt64Array | BigUint64Array
+  ? bigint
+  : number;
 
 export interface RingBufferHandle extends Handle<"ring-buffer"> {
   /** The element type's name, e.g. `"Float64Array"`. */
@@ -166,7 +174,9 @@ function ringByteLength(bytesPerElement: number, capacity: number): number {
  * const n = ring.popSome(into, { timeout: 100 }); // consumer: 1..1024 values
  * ```
  */
-export class RingBuffer<A extends RingElementArray = Float64Array> implements Shareable<RingBufferHandle> {
+export class RingBuffer<A extends RingElementArray = Float64Array>
+  implements Shareable<RingBufferHandle>
+{
   static {
     registerKind(KIND.kind, { from: (handle) => RingBuffer.from(handle) });
   }
@@ -216,7 +226,9 @@ export class RingBuffer<A extends RingElementArray = Float64Array> implements Sh
     const code = i32CodeOf(handle.elementType);
     const Type = ELEMENT_TYPES[code] as unknown as RingElementType<A> | undefined;
     if (Type === undefined) {
-      throw new InvalidHandleError(`${what}: handle.elementType ${String(handle.elementType)} is not a supported typed array`);
+      throw new InvalidHandleError(
+        `${what}: handle.elementType ${String(handle.elementType)} is not a supported typed array`,
+      );
     }
     const cap = handle.capacity;
     if (
@@ -371,7 +383,8 @@ export class RingBuffer<A extends RingElementArray = Float64Array> implements Sh
       // Receives the producer's published values (its store of WRITE_INDEX).
       this.#cachedWrite = Atomics.load(i32, WRITE_INDEX);
       available = (this.#cachedWrite - r) | 0;
-      if (available < 0 || available > capacity) throw corrupted(`writeIndex - readIndex is ${available}`);
+      if (available < 0 || available > capacity)
+        throw corrupted(`writeIndex - readIndex is ${available}`);
       if (available === 0) {
         if (Atomics.load(i32, RING_CLOSED) !== 0) {
           // A push may have landed between the two loads: look once more before reporting closed.
@@ -410,7 +423,8 @@ export class RingBuffer<A extends RingElementArray = Float64Array> implements Sh
       // Receives the producer's published values.
       this.#cachedWrite = Atomics.load(i32, WRITE_INDEX);
       available = (this.#cachedWrite - r) | 0;
-      if (available < 0 || available > capacity) throw corrupted(`writeIndex - readIndex is ${available}`);
+      if (available < 0 || available > capacity)
+        throw corrupted(`writeIndex - readIndex is ${available}`);
       if (available === 0) {
         if (Atomics.load(i32, RING_CLOSED) !== 0 && Atomics.load(i32, WRITE_INDEX) === r) {
           throw this.#closedError("tryPopValue");
@@ -492,13 +506,17 @@ export class RingBuffer<A extends RingElementArray = Float64Array> implements Sh
   #asArray(values: ArrayLike<ElementOf<A>>): A {
     if (values instanceof this.elementType) return values as A;
     if (values === null || typeof values !== "object" || typeof values.length !== "number") {
-      throw new TypeError(`RingBuffer: values must be a ${this.elementType.name} or an array of numbers`);
+      throw new TypeError(
+        `RingBuffer: values must be a ${this.elementType.name} or an array of numbers`,
+      );
     }
     return (this.elementType as unknown as { from(v: ArrayLike<unknown>): A }).from(values);
   }
 
   #closedError(what: string): ClosedError {
-    return new ClosedError(`RingBuffer.${what}: the ring is closed${what.startsWith("pop") || what.startsWith("tryPop") ? " and drained" : ""}`);
+    return new ClosedError(
+      `RingBuffer.${what}: the ring is closed${what.startsWith("pop") || what.startsWith("tryPop") ? " and drained" : ""}`,
+    );
   }
 
   /** Clears a waiting flag and wakes its sleeper (only if the flag was set). */
@@ -519,7 +537,8 @@ export class RingBuffer<A extends RingElementArray = Float64Array> implements Sh
 
   #timeout(deadline: Deadline, what: string, done: number): Error {
     const error = deadline.timeoutError(`RingBuffer.${what}`);
-    if (what.startsWith("push")) error.message += ` (${done} values were pushed before the timeout)`;
+    if (what.startsWith("push"))
+      error.message += ` (${done} values were pushed before the timeout)`;
     return error;
   }
 

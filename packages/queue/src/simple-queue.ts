@@ -6,7 +6,13 @@
  * SimpleQueue.
  */
 import { registerKind } from "@sabkit/core/internal";
-import { type QueueFromOptions, type QueueOptions, Queue, SIMPLE_QUEUE_KIND } from "./queue.js";
+import {
+  attachQueue,
+  Queue,
+  type QueueFromOptions,
+  type QueueOptions,
+  SIMPLE_QUEUE_KIND,
+} from "./queue.js";
 
 /** Default ring of a SimpleQueue: 16 MiB. */
 export const SIMPLE_QUEUE_CAPACITY = 2 ** 24;
@@ -33,7 +39,15 @@ export class SimpleQueue<T = unknown> extends Queue<T> {
     super(options);
   }
 
-  static override from<T = unknown>(handle: unknown, options?: QueueFromOptions<T>): SimpleQueue<T> {
-    return super.from<T>(handle, options) as SimpleQueue<T>;
+  static override from<T = unknown>(
+    handle: unknown,
+    options?: QueueFromOptions<T>,
+  ): SimpleQueue<T> {
+    return attachQueue(
+      SimpleQueue<T>,
+      SIMPLE_QUEUE_KIND,
+      handle,
+      options as QueueFromOptions<unknown>,
+    );
   }
 }

@@ -65,7 +65,9 @@ describe("Queue: corrupted header words", () => {
           const start = performance.now();
           const result = outcome(() => op(queue));
           // Bounded: timeouts are 20 ms; nothing may spin or sleep beyond them.
-          expect(performance.now() - start, `${field}=${value} ${name} seed ${seed}`).toBeLessThan(5_000);
+          expect(performance.now() - start, `${field}=${value} ${name} seed ${seed}`).toBeLessThan(
+            5_000,
+          );
           expect(typeof result).toBe("string");
         }
       }
@@ -93,7 +95,9 @@ describe("Queue: corrupted header words", () => {
   it("a lock word stuck at 'held' ends a timed wait with TimeoutError, not a hang", () => {
     const { queue, i32 } = filledQueue();
     i32[LOCK] = 1;
-    expect(() => queue.get({ timeout: 30 })).toThrow(expect.objectContaining({ code: "ERR_SABKIT_TIMEOUT" }));
+    expect(() => queue.get({ timeout: 30 })).toThrow(
+      expect.objectContaining({ code: "ERR_SABKIT_TIMEOUT" }),
+    );
   });
 
   it("capacity or maxSize words that disagree with the handle are rejected by from()", () => {

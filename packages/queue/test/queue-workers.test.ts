@@ -1,4 +1,12 @@
-import { checkHistory, describeHistory, type HistoryItem, runInWorkers, scaled, startWorker, testSeed } from "@sabkit/test-utils";
+import {
+  checkHistory,
+  describeHistory,
+  type HistoryItem,
+  runInWorkers,
+  scaled,
+  startWorker,
+  testSeed,
+} from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { JoinableQueue, Queue } from "../src/index.js";
 
@@ -10,7 +18,13 @@ interface MpmcResult {
   sent?: number;
 }
 
-async function runMpmc(options: { capacity?: number; maxSize?: number; perProducer: number; maxBody: number; timeoutMs: number }) {
+async function runMpmc(options: {
+  capacity?: number;
+  maxSize?: number;
+  perProducer: number;
+  maxBody: number;
+  timeoutMs: number;
+}) {
   const seed = testSeed();
   const queue = new Queue({ capacity: options.capacity, maxSize: options.maxSize });
   const done = new Int32Array(new SharedArrayBuffer(4));
@@ -24,17 +38,29 @@ async function runMpmc(options: { capacity?: number; maxSize?: number; perProduc
   const histories: HistoryItem[][] = consumers.map((r) => {
     const items: HistoryItem[] = [];
     const flat = r.received as Int32Array;
-    for (let i = 0; i < flat.length; i += 2) items.push({ producer: flat[i] as number, seq: flat[i + 1] as number });
+    for (let i = 0; i < flat.length; i += 2)
+      items.push({ producer: flat[i] as number, seq: flat[i + 1] as number });
     return items;
   });
   const report = checkHistory(new Array(producers).fill(options.perProducer), histories);
-  return { seed, report, torn: consumers.reduce((sum, r) => sum + (r.torn ?? 0), 0), sent: results.slice(0, producers).map((r) => r.sent), queue };
+  return {
+    seed,
+    report,
+    torn: consumers.reduce((sum, r) => sum + (r.torn ?? 0), 0),
+    sent: results.slice(0, producers).map((r) => r.sent),
+    queue,
+  };
 }
 
 describe("Queue in real workers: 4 producers × 4 consumers", () => {
   it("moves 4 × 50,000 mixed-size structured messages with no loss, duplicate, tear or per-producer reordering", async () => {
     const perProducer = scaled(50_000);
-    const { seed, report, torn, sent, queue } = await runMpmc({ capacity: 64 * 1024, perProducer, maxBody: 2000, timeoutMs: 180_000 });
+    const { seed, report, torn, sent, queue } = await runMpmc({
+      capacity: 64 * 1024,
+      perProducer,
+      maxBody: 2000,
+      timeoutMs: 180_000,
+    });
     expect(sent).toEqual([perProducer, perProducer, perProducer, perProducer]);
     expect(report.ok, `seed ${seed}: ${describeHistory(report)}`).toBe(true);
     expect(report.received).toBe(4 * perProducer);
@@ -43,22 +69,40 @@ describe("Queue in real workers: 4 producers × 4 consumers", () => {
     expect(queue.closed).toBe(true);
   }, 200_000);
 
-  it.each([1, 2, 3, 64, 1024])("maxSize %i: every item checked, lost = duplicated = torn = 0, order kept", async (maxSize) => {
-    const perProducer = scaled(maxSize < 64 ? 2_000 : 5_000);
-    const { seed, report, torn } = await runMpmc({ maxSize, perProducer, maxBody: 300, timeoutMs: 90_000 });
-    expect(report.ok, `seed ${seed}: ${describeHistory(report)}`).toBe(true);
-    expect(report.received).toBe(4 * perProducer);
-    expect(torn).toBe(0);
-  }, 100_000);
+  it.each([1, 2, 3, 64, 1024])(
+    "maxSize %i: every item checked, lost = duplicated = torn = 0, order kept",
+    async (maxSize) => {
+      const perProducer = scaled(maxSize < 64 ? 2_000 : 5_000);
+      const { seed, report, torn } = await runMpmc({
+        maxSize,
+        perProducer,
+        maxBody: 300,
+        timeoutMs: 90_000,
+      });
+      expect(report.ok, `seed ${seed}: ${describeHistory(report)}`).toBe(true);
+      expect(report.received).toBe(4 * perProducer);
+      expect(torn).toBe(0);
+    },
+    100_000,
+  );
 
-  it.each([128, 200, 256])("a %i-byte ring (records wrap and split at its end): nothing lost, torn or reordered", async (capacity) => {
-    const perProducer = scaled(3_000);
-    // Bodies up to 30 chars (with a Date and a Map) keep every record below the smallest ring.
-    const { seed, report, torn } = await runMpmc({ capacity, perProducer, maxBody: 30, timeoutMs: 90_000 });
-    expect(report.ok, `seed ${seed}: ${describeHistory(report)}`).toBe(true);
-    expect(report.received).toBe(4 * perProducer);
-    expect(torn).toBe(0);
-  }, 100_000);
+  it.each([128, 200, 256])(
+    "a %i-byte ring (records wrap and split at its end): nothing lost, torn or reordered",
+    async (capacity) => {
+      const perProducer = scaled(3_000);
+      // Bodies up to 30 chars (with a Date and a Map) keep every record below the smallest ring.
+      const { seed, report, torn } = await runMpmc({
+        capacity,
+        perProducer,
+        maxBody: 30,
+        timeoutMs: 90_000,
+      });
+      expect(report.ok, `seed ${seed}: ${describeHistory(report)}`).toBe(true);
+      expect(report.received).toBe(4 * perProducer);
+      expect(torn).toBe(0);
+    },
+    100_000,
+  );
 });
 
 describe("close() with blocked producers and consumers in workers", () => {
@@ -82,27 +126,30 @@ describe("close() with blocked producers and consumers in workers", () => {
     }
   });
 
-  it.each([false, true])("wakes consumers blocked on an empty queue (async forms: %s): they drain, then ClosedError", async (useAsync) => {
-    const queue = new Queue<number>();
-    const ready = new Int32Array(new SharedArrayBuffer(4));
-    const workers = [0, 1, 2].map((index) =>
-      startWorker<{ items: number[]; ended: string }>(scenarios, "blockedConsumer", {
-        args: [queue.handle, ready, useAsync],
-        index,
-      }),
-    );
-    try {
-      while (Atomics.load(ready, 0) < 3) Atomics.wait(ready, 0, Atomics.load(ready, 0), 50);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      queue.putMany([1, 2, 3, 4, 5, 6, 7]);
-      queue.close();
-      const results = await Promise.all(workers.map((w) => w.result));
-      expect(results.map((r) => r.ended)).toEqual(["ClosedError", "ClosedError", "ClosedError"]);
-      expect(results.flatMap((r) => r.items).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    } finally {
-      await Promise.all(workers.map((w) => w.terminate()));
-    }
-  });
+  it.each([false, true])(
+    "wakes consumers blocked on an empty queue (async forms: %s): they drain, then ClosedError",
+    async (useAsync) => {
+      const queue = new Queue<number>();
+      const ready = new Int32Array(new SharedArrayBuffer(4));
+      const workers = [0, 1, 2].map((index) =>
+        startWorker<{ items: number[]; ended: string }>(scenarios, "blockedConsumer", {
+          args: [queue.handle, ready, useAsync],
+          index,
+        }),
+      );
+      try {
+        while (Atomics.load(ready, 0) < 3) Atomics.wait(ready, 0, Atomics.load(ready, 0), 50);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        queue.putMany([1, 2, 3, 4, 5, 6, 7]);
+        queue.close();
+        const results = await Promise.all(workers.map((w) => w.result));
+        expect(results.map((r) => r.ended)).toEqual(["ClosedError", "ClosedError", "ClosedError"]);
+        expect(results.flatMap((r) => r.items).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      } finally {
+        await Promise.all(workers.map((w) => w.terminate()));
+      }
+    },
+  );
 });
 
 describe("timeouts across workers", () => {

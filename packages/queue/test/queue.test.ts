@@ -1,4 +1,15 @@
-import { ClosedError, EmptyError, FullError, InvalidHandleError, jsonCodec, bytesCodec, revive, share, TimeoutError, type Codec } from "@sabkit/core";
+import {
+  bytesCodec,
+  ClosedError,
+  type Codec,
+  EmptyError,
+  FullError,
+  InvalidHandleError,
+  jsonCodec,
+  revive,
+  share,
+  TimeoutError,
+} from "@sabkit/core";
 import { describe, expect, it } from "vitest";
 import { JoinableQueue, Queue, SimpleQueue } from "../src/index.js";
 import { DATA_OFFSET } from "../src/internal.js";
@@ -80,7 +91,20 @@ describe("Queue: Python's semantics in one thread", () => {
     const queue = new Queue<unknown>();
     const cyclic: Record<string, unknown> = { name: "c" };
     cyclic.self = cyclic;
-    const values = [0, -0, Number.NaN, 2n ** 70n, "ü✓", new Map([[1, new Set([2])]]), new Date(5), /x/g, new Float64Array([1.5]), cyclic, undefined, null];
+    const values = [
+      0,
+      -0,
+      Number.NaN,
+      2n ** 70n,
+      "ü✓",
+      new Map([[1, new Set([2])]]),
+      new Date(5),
+      /x/g,
+      new Float64Array([1.5]),
+      cyclic,
+      undefined,
+      null,
+    ];
     queue.putMany(values);
     const out = queue.getMany(100);
     expect(out.slice(0, 9)).toEqual(values.slice(0, 9));
@@ -99,13 +123,19 @@ describe("Queue: Python's semantics in one thread", () => {
     const controller = new AbortController();
     const blocked = queue.putAsync(2, { signal: controller.signal });
     setTimeout(() => controller.abort("stop"), 10);
-    await expect(blocked).rejects.toMatchObject({ name: "AbortError", code: "ERR_SABKIT_ABORTED", cause: "stop" });
+    await expect(blocked).rejects.toMatchObject({
+      name: "AbortError",
+      code: "ERR_SABKIT_ABORTED",
+      cause: "stop",
+    });
     await expect(queue.putAsync(2, { timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
     expect(queue.get()).toBe(1);
     expect(queue.empty()).toBe(true); // the aborted put left nothing behind
     const aborted = new AbortController();
     aborted.abort();
-    await expect(queue.getAsync({ signal: aborted.signal })).rejects.toMatchObject({ name: "AbortError" });
+    await expect(queue.getAsync({ signal: aborted.signal })).rejects.toMatchObject({
+      name: "AbortError",
+    });
   });
 
   it("for await receives every item until the queue is closed and drained", async () => {
@@ -151,7 +181,9 @@ describe("close()", () => {
 describe("messages larger than the ring", () => {
   it("fail at put with a RangeError naming the size and the capacity; nothing is put", () => {
     const queue = new Queue<Uint8Array>({ capacity: 64, codec: bytesCodec });
-    expect(() => queue.put(new Uint8Array(61))).toThrow(/encodes to 61 bytes.*needs 68 bytes.*holds 64 bytes/);
+    expect(() => queue.put(new Uint8Array(61))).toThrow(
+      /encodes to 61 bytes.*needs 68 bytes.*holds 64 bytes/,
+    );
     expect(() => queue.putMany([new Uint8Array(1), new Uint8Array(100)])).toThrow(RangeError);
     expect(queue.qsize()).toBe(0); // the batch was rejected before anything was put
     queue.put(new Uint8Array(60)); // exactly the capacity: 4 + 60
@@ -185,7 +217,9 @@ describe("codecs", () => {
     const queue = new Queue<string>({ codec: upper });
     queue.put("abc");
     expect(() => Queue.from(queue.handle)).toThrow(/codec "test.upper".*not built in/);
-    expect(() => Queue.from(queue.handle, { codec: jsonCodec as Codec<never> })).toThrow(InvalidHandleError);
+    expect(() => Queue.from(queue.handle, { codec: jsonCodec as Codec<never> })).toThrow(
+      InvalidHandleError,
+    );
     expect(Queue.from<string>(queue.handle, { codec: upper }).get()).toBe("ABC");
   });
 
@@ -219,24 +253,34 @@ describe("handles and sharing", () => {
     expect(() => JoinableQueue.from(h)).toThrow(InvalidHandleError);
     expect(() => Queue.from(new JoinableQueue().handle)).toThrow(InvalidHandleError);
     expect(() => Queue.from({ ...h, version: 2 })).toThrow(InvalidHandleError);
-    expect(() => Queue.from({ ...h, buffer: new ArrayBuffer(DATA_OFFSET + 64) })).toThrow(InvalidHandleError);
+    expect(() => Queue.from({ ...h, buffer: new ArrayBuffer(DATA_OFFSET + 64) })).toThrow(
+      InvalidHandleError,
+    );
     expect(() => Queue.from({ ...h, capacity: 128 })).toThrow(InvalidHandleError);
     expect(() => Queue.from({ ...h, byteLength: 32 })).toThrow(InvalidHandleError);
     expect(() => Queue.from({ ...h, maxSize: 3 })).toThrow(InvalidHandleError);
-    expect(() => Queue.from({ ...h, buffer: new SharedArrayBuffer(DATA_OFFSET + 64) })).toThrow(/never initialised/);
+    expect(() => Queue.from({ ...h, buffer: new SharedArrayBuffer(DATA_OFFSET + 64) })).toThrow(
+      /never initialised/,
+    );
     expect(() => Queue.from(null)).toThrow(InvalidHandleError);
     expect(() => Queue.from({ ...h, codec: 5 })).toThrow(InvalidHandleError);
   });
 });
 
 describe("bad arguments", () => {
-  it.each([0, -1, Number.NaN, 1.5, 2 ** 31, Number.POSITIVE_INFINITY, "64", 7])("capacity %s is a RangeError", (capacity) => {
-    expect(() => new Queue({ capacity: capacity as number })).toThrow(RangeError);
-  });
+  it.each([0, -1, Number.NaN, 1.5, 2 ** 31, Number.POSITIVE_INFINITY, "64", 7])(
+    "capacity %s is a RangeError",
+    (capacity) => {
+      expect(() => new Queue({ capacity: capacity as number })).toThrow(RangeError);
+    },
+  );
 
-  it.each([Number.NaN, 1.5, 2 ** 31, Number.POSITIVE_INFINITY, "3"])("maxSize %s is a RangeError", (maxSize) => {
-    expect(() => new Queue({ maxSize: maxSize as number })).toThrow(RangeError);
-  });
+  it.each([Number.NaN, 1.5, 2 ** 31, Number.POSITIVE_INFINITY, "3"])(
+    "maxSize %s is a RangeError",
+    (maxSize) => {
+      expect(() => new Queue({ maxSize: maxSize as number })).toThrow(RangeError);
+    },
+  );
 
   it("bad timeouts, signals, counts and codecs are typed errors", async () => {
     const queue = new Queue<number>();

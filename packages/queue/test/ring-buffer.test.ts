@@ -23,8 +23,16 @@ describe("RingBuffer in one thread", () => {
 
   it("single values: tryPushValue / tryPopValue, also for BigInt64Array", () => {
     const ring = new RingBuffer(BigInt64Array, 2);
-    expect([ring.tryPushValue(1n), ring.tryPushValue(-2n), ring.tryPushValue(3n)]).toEqual([true, true, false]);
-    expect([ring.tryPopValue(), ring.tryPopValue(), ring.tryPopValue()]).toEqual([1n, -2n, undefined]);
+    expect([ring.tryPushValue(1n), ring.tryPushValue(-2n), ring.tryPushValue(3n)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect([ring.tryPopValue(), ring.tryPopValue(), ring.tryPopValue()]).toEqual([
+      1n,
+      -2n,
+      undefined,
+    ]);
   });
 
   it("waits time out with TimeoutError; signal aborts the async forms", async () => {
@@ -70,8 +78,12 @@ describe("RingBuffer in one thread", () => {
     expect(() => RingBuffer.from({ ...h, capacity: 9 })).toThrow(InvalidHandleError);
     expect(() => RingBuffer.from({ ...h, elementType: "Int32Array" })).toThrow(InvalidHandleError);
     expect(() => RingBuffer.from({ ...h, elementType: "Array" })).toThrow(InvalidHandleError);
-    expect(() => RingBuffer.from({ ...h, buffer: new ArrayBuffer(h.byteLength) })).toThrow(InvalidHandleError);
-    expect(() => RingBuffer.from({ ...h, buffer: new SharedArrayBuffer(h.byteLength) })).toThrow(/never initialised/);
+    expect(() => RingBuffer.from({ ...h, buffer: new ArrayBuffer(h.byteLength) })).toThrow(
+      InvalidHandleError,
+    );
+    expect(() => RingBuffer.from({ ...h, buffer: new SharedArrayBuffer(h.byteLength) })).toThrow(
+      /never initialised/,
+    );
     const [back] = revive<[RingBuffer]>(structuredClone(share([ring])));
     expect(back).toBeInstanceOf(RingBuffer);
     ring.push([1.5]);

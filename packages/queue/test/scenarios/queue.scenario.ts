@@ -1,6 +1,7 @@
 // Real-worker scenarios for Queue / JoinableQueue (run by test/queue-workers.test.ts).
-import { seededRandom, type ScenarioContext } from "@sabkit/test-utils";
+
 import { ClosedError, TimeoutError } from "@sabkit/core";
+import { type ScenarioContext, seededRandom } from "@sabkit/test-utils";
 import { JoinableQueue, Queue } from "../../src/index.js";
 
 /** The message producer `p` sends as its `seq`-th item: its body is a function of (p, seq). */
@@ -19,7 +20,8 @@ export function bodyFor(p: number, seq: number, maxBody: number): string {
   // Mostly short, sometimes long: mixed sizes.
   const length = r < 0.9 ? Math.floor(r * 40) : Math.floor(r * maxBody);
   let text = "";
-  for (let i = 0; i < Math.min(length, maxBody); i++) text += String.fromCharCode(97 + ((p + seq + i) % 26));
+  for (let i = 0; i < Math.min(length, maxBody); i++)
+    text += String.fromCharCode(97 + ((p + seq + i) % 26));
   return text;
 }
 
@@ -43,8 +45,12 @@ export function intact(m: Message, maxBody: number): boolean {
   return (
     m.body === expected.body &&
     m.sum === expected.sum &&
-    (expected.when === undefined ? m.when === undefined : m.when?.getTime() === expected.when.getTime()) &&
-    (expected.tags === undefined ? m.tags === undefined : m.tags?.get("seq") === expected.tags.get("seq"))
+    (expected.when === undefined
+      ? m.when === undefined
+      : m.when?.getTime() === expected.when.getTime()) &&
+    (expected.tags === undefined
+      ? m.tags === undefined
+      : m.tags?.get("seq") === expected.tags.get("seq"))
   );
 }
 
@@ -87,7 +93,10 @@ export function mpmc(
   for (;;) {
     let items: Message[];
     try {
-      items = random() < 0.3 ? [queue.get({ timeout: 60_000 })] : queue.getMany(1 + Math.floor(random() * 64), { timeout: 60_000 });
+      items =
+        random() < 0.3
+          ? [queue.get({ timeout: 60_000 })]
+          : queue.getMany(1 + Math.floor(random() * 64), { timeout: 60_000 });
     } catch (error) {
       if (error instanceof ClosedError) break;
       throw error;
@@ -130,7 +139,10 @@ export async function blockedConsumer(
   Atomics.add(ready, 0, 1);
   Atomics.notify(ready, 0);
   try {
-    for (;;) items.push(useAsync ? await queue.getAsync({ timeout: 20_000 }) : queue.get({ timeout: 20_000 }));
+    for (;;)
+      items.push(
+        useAsync ? await queue.getAsync({ timeout: 20_000 }) : queue.get({ timeout: 20_000 }),
+      );
   } catch (error) {
     return { items, ended: (error as Error).name };
   }
@@ -155,13 +167,20 @@ export function joinConsumer(_ctx: ScenarioContext, handle: unknown, results: In
 }
 
 /** Waits in get() with a timeout on an empty queue; returns the error name and how long it took. */
-export function timedGet(_ctx: ScenarioContext, handle: unknown, timeout: number): { name: string; ms: number } {
+export function timedGet(
+  _ctx: ScenarioContext,
+  handle: unknown,
+  timeout: number,
+): { name: string; ms: number } {
   const queue = Queue.from<number>(handle);
   const start = performance.now();
   try {
     queue.get({ timeout });
     return { name: "none", ms: performance.now() - start };
   } catch (error) {
-    return { name: error instanceof TimeoutError ? "TimeoutError" : (error as Error).name, ms: performance.now() - start };
+    return {
+      name: error instanceof TimeoutError ? "TimeoutError" : (error as Error).name,
+      ms: performance.now() - start,
+    };
   }
 }

@@ -1,6 +1,6 @@
 // Real-worker scenarios for RingBuffer (run by test/ring-buffer.test.ts).
 import { ClosedError } from "@sabkit/core";
-import { seededRandom, type ScenarioContext } from "@sabkit/test-utils";
+import { type ScenarioContext, seededRandom } from "@sabkit/test-utils";
 import { RingBuffer } from "../../src/index.js";
 
 /**
@@ -66,7 +66,12 @@ export async function sequence(
 }
 
 /** Fast SPSC transfer of `total` values in fixed blocks, every value checked (the 10^7 test). */
-export function bulk(ctx: ScenarioContext, handle: unknown, total: number, block: number): number[] {
+export function bulk(
+  ctx: ScenarioContext,
+  handle: unknown,
+  total: number,
+  block: number,
+): number[] {
   const ring = RingBuffer.from<Float64Array>(handle);
   const buffer = new Float64Array(block);
   if (ctx.index === 0) {

@@ -138,7 +138,7 @@ class Encoder {
   bytes = new Uint8Array(4096);
   position = 0;
   /** Objects met so far: the first FEW_OBJECTS in an array (a scan beats a Map for small messages), the rest in a Map. */
-  readonly few: object[] = [];
+  readonly few: (object | undefined)[] = new Array(FEW_OBJECTS).fill(undefined);
   many: Map<object, number> | undefined;
   objectCount = 0;
   busy = false;
@@ -149,7 +149,8 @@ class Encoder {
       this.value(value);
     } finally {
       // Do not keep the caller's objects alive.
-      this.few.length = 0;
+      const known = Math.min(this.objectCount, FEW_OBJECTS);
+      for (let i = 0; i < known; i++) this.few[i] = undefined;
       this.many?.clear();
       this.objectCount = 0;
     }
@@ -194,8 +195,10 @@ class Encoder {
   float64(n: number): void {
     this.ensure(8);
     f64[0] = n;
-    this.bytes.set(f64Bytes, this.position);
-    this.position += 8;
+    const bytes = this.bytes;
+    const p = this.position;
+    for (let i = 0; i < 8; i++) bytes[p + i] = f64Bytes[i] as number;
+    this.position = p + 8;
   }
 
   raw(source: Uint8Array): void {
@@ -302,8 +305,9 @@ class Encoder {
   /** The number of `value` if it was met before, else -1 (and it is numbered now). */
   remember(value: object): number {
     const few = this.few;
-    for (let i = 0; i < few.length; i++) if (few[i] === value) return i;
-    if (this.objectCount < FEW_OBJECTS) few.push(value);
+    const known = this.objectCount < FEW_OBJECTS ? this.objectCount : FEW_OBJECTS;
+    for (let i = 0; i < known; i++) if (few[i] === value) return i;
+    if (this.objectCount < FEW_OBJECTS) few[this.objectCount] = value;
     else {
       this.many ??= new Map();
       const earlier = this.many.get(value);
@@ -433,7 +437,8 @@ function corrupted(detail: string): RangeError {
 class Decoder {
   position = 0;
   bytes: Uint8Array = new Uint8Array(0);
-  readonly objects: unknown[] = [];
+  objects: unknown[] = [];
+  objectCount = 0;
   readonly strings: (string | undefined)[] = new Array(STRING_CACHE_SIZE).fill(undefined);
 
   decode(bytes: Uint8Array): unknown {
@@ -445,7 +450,11 @@ class Decoder {
         throw corrupted(`${bytes.length - this.position} bytes left over`);
       return value;
     } finally {
-      this.objects.length = 0;
+      const objects = this.objects;
+      for (let i = 0; i < this.objectCount; i++) objects[i] = undefined;
+      this.objectCount = 0;
+      // Do not keep a huge table after an unusually large message.
+      if (objects.length > 4096) this.objects = [];
       this.bytes = EMPTY;
     }
   }
@@ -501,8 +510,11 @@ class Decoder {
   }
 
   float64(): number {
-    if (this.position + 8 > this.bytes.length) throw corrupted("it ends early");
-    f64Bytes.set(this.take(8));
+    const b = this.bytes;
+    const p = this.position;
+    if (p + 8 > b.length) throw corrupted("it ends early");
+    for (let i = 0; i < 8; i++) f64Bytes[i] = b[p + i] as number;
+    this.position = p + 8;
     return f64[0] as number;
   }
 
@@ -569,7 +581,7 @@ class Decoder {
       case T_ARRAY: {
         const length = this.length(1);
         const array: unknown[] = new Array(length);
-        this.objects.push(array);
+        this.objects[this.objectCount++] = array;
         for (let i = 0; i < length; i++) {
           if (this.bytes[this.position] === T_HOLE) this.position++;
           else array[i] = this.value();
@@ -579,7 +591,7 @@ class Decoder {
       case T_OBJECT: {
         const count = this.length(2);
         const object: Record<string, unknown> = {};
-        this.objects.push(object);
+        this.objects[this.objectCount++] = object;
         for (let i = 0; i < count; i++) {
           const key = this.string();
           const value = this.value();
@@ -596,7 +608,7 @@ class Decoder {
       }
       case T_REF: {
         const index = this.varint();
-        if (index >= this.objects.length) throw corrupted("a reference to an unknown object");
+        if (index >= this.objectCount) throw corrupted("a reference to an unknown object");
         return this.objects[index];
       }
       default:
@@ -608,11 +620,11 @@ class Decoder {
     switch (tag) {
       case T_DATE: {
         const date = new Date(this.float64());
-        this.objects.push(date);
+        this.objects[this.objectCount++] = date;
         return date;
       }
       case T_REGEXP: {
-        const index = this.objects.push(undefined) - 1;
+        const index = this.objectCount++;
         const source = this.string();
         const flags = this.string();
         let regexp: RegExp;
@@ -627,7 +639,7 @@ class Decoder {
       case T_MAP: {
         const size = this.length(2);
         const map = new Map<unknown, unknown>();
-        this.objects.push(map);
+        this.objects[this.objectCount++] = map;
         for (let i = 0; i < size; i++) {
           const key = this.value();
           map.set(key, this.value());
@@ -637,13 +649,13 @@ class Decoder {
       case T_SET: {
         const size = this.length(1);
         const set = new Set<unknown>();
-        this.objects.push(set);
+        this.objects[this.objectCount++] = set;
         for (let i = 0; i < size; i++) set.add(this.value());
         return set;
       }
       case T_ARRAY_BUFFER: {
         const buffer = this.take(this.length(1)).slice().buffer;
-        this.objects.push(buffer);
+        this.objects[this.objectCount++] = buffer;
         return buffer;
       }
       case T_VIEW: {
@@ -658,11 +670,11 @@ class Decoder {
           }
           view = new View(buffer);
         }
-        this.objects.push(view);
+        this.objects[this.objectCount++] = view;
         return view;
       }
       case T_ERROR: {
-        const index = this.objects.push(undefined) - 1;
+        const index = this.objectCount++;
         const name = this.string();
         const message = this.string();
         const stack = this.value();
@@ -689,7 +701,7 @@ class Decoder {
         return error;
       }
       case T_BOXED: {
-        const index = this.objects.push(undefined) - 1;
+        const index = this.objectCount++;
         const boxed = Object(this.value());
         this.objects[index] = boxed;
         return boxed;

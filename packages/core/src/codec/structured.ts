@@ -305,7 +305,7 @@ class Encoder {
   /** The number of `value` if it was met before, else -1 (and it is numbered now). */
   remember(value: object): number {
     const few = this.few;
-    const known = this.objectCount < FEW_OBJECTS ? this.objectCount : FEW_OBJECTS;
+    const known = Math.min(this.objectCount, FEW_OBJECTS);
     for (let i = 0; i < known; i++) if (few[i] === value) return i;
     if (this.objectCount < FEW_OBJECTS) few[this.objectCount] = value;
     else {

@@ -695,7 +695,8 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
 
   #releaseStage(stage: Stage): void {
     stage.busy = false;
-    if (stage.bytes.length > 1 << 20) {
+    // Keep buffers up to twice the ring (a full batch); drop larger ones after an unusual batch.
+    if (stage.bytes.length > Math.max(1 << 20, 2 * this.capacity)) {
       stage.bytes = new Uint8Array(1024);
       stage.i32 = new Int32Array(stage.bytes.buffer);
     }
@@ -709,7 +710,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
 
   #releaseScratch(scratch: Scratch): void {
     scratch.busy = false;
-    if (scratch.bytes.length > 1 << 20) {
+    if (scratch.bytes.length > Math.max(1 << 20, 2 * this.capacity)) {
       scratch.bytes = new Uint8Array(1024);
       scratch.i32 = new Int32Array(scratch.bytes.buffer);
     }

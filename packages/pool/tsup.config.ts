@@ -1,3 +1,8 @@
 import { defineLibraryConfig } from "@sabkit/tsconfig/tsup";
+import type { Options } from "tsup";
 
-export default defineLibraryConfig({ entry: ["src/index.ts", "src/internal.ts"] });
+// worker.ts is its own entry: each pool process loads it by URL (dist/worker.js).
+const config: Options = defineLibraryConfig({
+  entry: ["src/index.ts", "src/internal.ts", "src/worker.ts"],
+}) as Options;
+export default config;

@@ -1,0 +1,21 @@
+/**
+ * @sabkit/pool: Python's `multiprocessing.Pool` on shared memory — `Pool`
+ * (apply, submit, map, starmap, imap, imapUnordered), crash recovery,
+ * cooperative cancellation, and `currentTask()` inside a task.
+ *
+ * @packageDocumentation
+ */
+export { currentTask, type TaskContext } from "./context.js";
+export {
+  type MapOptions,
+  Pool,
+  type PoolOptions,
+  type PoolStats,
+  type TaskArgs,
+  type TaskFuture,
+  type TaskItem,
+  type TaskName,
+  type TaskOptions,
+  type TaskResult,
+  type WorkerStats,
+} from "./pool.js";

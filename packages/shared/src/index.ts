@@ -1,0 +1,19 @@
+/**
+ * @sabkit/shared: Value, SharedArray, SharedDict, SharedList, Namespace,
+ * SharedMemory, ShareableList and Manager — Python's shared objects, living
+ * in shared memory (no server process, no proxies).
+ *
+ * @packageDocumentation
+ */
+export type { LockOption } from "./common.js";
+export type { DictKey } from "./keys.js";
+export { Manager } from "./manager.js";
+export { Namespace } from "./namespace.js";
+export { ShareableList, type ShareableItem, type ShareableListHandle } from "./shareable-list.js";
+export { SharedArray, type SharedArrayHandle } from "./shared-array.js";
+export { SharedDict, type SharedDictHandle, type SharedDictOptions } from "./shared-dict.js";
+export { SharedList, type SharedListHandle, type SharedListOptions } from "./shared-list.js";
+export { SharedMemory, type SharedMemoryHandle } from "./shared-memory.js";
+export { CAN_GROW, type StoreOptions } from "./store.js";
+export type { ArrayOf, Canonical, ElementType, TypeCode, ValueOf } from "./types.js";
+export { type SharedScalarOptions, Value, type ValueHandle } from "./value.js";

@@ -1,0 +1,13 @@
+/**
+ * @sabkit/shared/internal: layouts and the record store, for tests and
+ * sibling packages. Not covered by semver.
+ *
+ * @packageDocumentation
+ */
+export { STUCK_LOCK_MS } from "./common.js";
+export * from "./index.js";
+export { DictBase, DICT_KIND, NAMESPACE_KIND } from "./shared-dict.js";
+export { LIST_KIND } from "./shared-list.js";
+export { SHM_KIND } from "./shared-memory.js";
+export { COUNT, GARBAGE, HEADER_BYTES, SLOTS, Store, TOP, USED, VERSION } from "./store.js";
+export { VALUE_KIND, VALUE_LAYOUT } from "./value.js";

@@ -1,0 +1,59 @@
+/**
+ * Namespace: an attribute-style shared record (Python's `Manager().Namespace()`).
+ *
+ * It is a SharedDict with string keys under its own kind (same layout, see
+ * store.ts and shared-dict.ts). Attributes are read and written with
+ * `ns.get("x")` / `ns.set("x", v)` — explicit method calls, not a Proxy, so
+ * `ns.x` is never silently a local property and types stay checkable.
+ * `toObject()` gives a consistent plain-object snapshot.
+ */
+import type { Shareable } from "@sabkit/core";
+import { registerKind } from "./core-internal.js";
+import { DictBase, NAMESPACE_KIND, type SharedDictHandle, type SharedDictOptions } from "./shared-dict.js";
+
+/**
+ * @example
+ * ```ts
+ * const ns = new Namespace({ epoch: 0, best: null });
+ * ns.set("epoch", 1);
+ * ns.get("epoch"); // 1
+ * ```
+ */
+export class Namespace<T extends Record<string, unknown> = Record<string, unknown>>
+  extends DictBase<string, unknown>
+  implements Shareable<SharedDictHandle>
+{
+  static {
+    registerKind(NAMESPACE_KIND.kind, { from: (handle) => Namespace.from(handle) });
+  }
+
+  /** @param init initial attributes. */
+  constructor(init?: Partial<T>, options?: SharedDictOptions<unknown>) {
+    if (init !== undefined && (init === null || typeof init !== "object")) {
+      throw new TypeError("new Namespace(init): init must be an object of attributes");
+    }
+    super(NAMESPACE_KIND, "Namespace", init === undefined ? undefined : Object.entries(init), options);
+  }
+
+  /** Revives a Namespace from its handle (in any worker). */
+  static from<T extends Record<string, unknown> = Record<string, unknown>>(
+    handle: unknown,
+  ): Namespace<T> {
+    DictBase.reviving(NAMESPACE_KIND.validate(handle, "Namespace.from(handle)"), undefined);
+    try {
+      return new Namespace<T>();
+    } finally {
+      DictBase.doneReviving();
+    }
+  }
+
+  /** A consistent snapshot of every attribute as a plain object. */
+  toObject(): Partial<T> {
+    return Object.fromEntries(this.snapshot()) as Partial<T>;
+  }
+}
+
+export interface Namespace<T extends Record<string, unknown>> {
+  get<N extends keyof T & string>(name: N): T[N] | undefined;
+  set<N extends keyof T & string>(name: N, value: T[N]): this;
+}

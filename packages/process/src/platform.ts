@@ -58,6 +58,7 @@ export interface SpawnOptions {
   readonly env: Record<string, string | undefined> | undefined;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly prefixOutput: boolean;
+  readonly execArgv: string[] | undefined;
   /** Start the worker resolving workspace packages to their sources (this module runs from source). */
   readonly sourceMode: boolean;
 }
@@ -122,7 +123,7 @@ function spawnNode(init: InitMessage, options: SpawnOptions, events: ChildEvents
       transferList: [port2],
       env: options.env,
       resourceLimits: options.resourceLimits,
-      execArgv: options.sourceMode ? sourceExecArgv() : undefined,
+      execArgv: options.sourceMode ? sourceExecArgv(options.execArgv) : options.execArgv,
       stdout: options.prefixOutput,
       stderr: options.prefixOutput,
     });
@@ -164,9 +165,9 @@ function spawnNode(init: InitMessage, options: SpawnOptions, events: ChildEvents
   };
 }
 
-function sourceExecArgv(): string[] {
+function sourceExecArgv(given: string[] | undefined): string[] {
   const proc = (globalThis as unknown as { process: NodeJS.Process }).process;
-  const inherited = proc.execArgv.filter((arg) => arg !== "--conditions=source");
+  const inherited = (given ?? proc.execArgv).filter((arg) => arg !== "--conditions=source");
   return [...inherited, "--conditions=source"];
 }
 

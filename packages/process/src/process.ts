@@ -78,6 +78,8 @@ export interface ProcessOptions<Args extends readonly unknown[] = readonly unkno
   resourceLimits?: ResourceLimits;
   /** Node only: write the worker's stdout/stderr lines prefixed with `[name] ` (default false). */
   prefixOutput?: boolean;
+  /** Node only: the worker's `execArgv` (default: the parent's). */
+  execArgv?: string[];
 }
 
 /** The global key of the set of this thread's running processes (read by the bootstrap at exit). */
@@ -304,6 +306,7 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
           env: this.#options.env,
           resourceLimits: this.#options.resourceLimits,
           prefixOutput: this.#options.prefixOutput === true,
+          execArgv: this.#options.execArgv,
           sourceMode: SOURCE_MODE,
         },
         {

@@ -1,0 +1,1 @@
+// Baseline worker: does nothing and exits.

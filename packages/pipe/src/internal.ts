@@ -1,0 +1,16 @@
+/**
+ * @sabkit/pipe/internal: layout constants of the pipe header, for tests and
+ * sibling packages. Not covered by semver.
+ *
+ * @packageDocumentation
+ */
+export {
+  CLOSED_ENDS,
+  DEFAULT_PIPE_CAPACITY,
+  DUPLEX,
+  FRAME_HEADER_BYTES,
+  MAX_MESSAGE_BYTES,
+  MAX_PIPE_CAPACITY,
+  PIPE_CAPACITY,
+  PIPE_HEADER,
+} from "./connection.js";

@@ -1,0 +1,112 @@
+// Real-worker scenarios for @sabkit/shared (run by test/workers.test.ts).
+import { revive } from "@sabkit/core";
+import type { ScenarioContext } from "@sabkit/test-utils";
+import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
+import {
+  SharedDict,
+  SharedList,
+  SharedMemory,
+  ShareableList,
+  Value,
+} from "../../src/index.js";
+
+export function dictUpdate(ctx: ScenarioContext, handle: unknown, keys: number, times: number): number {
+  const dict = SharedDict.from<string, number>(handle);
+  for (let i = 0; i < times; i++) dict.update(`k${(i + ctx.index) % keys}`, (n = 0) => n + 1);
+  return times;
+}
+
+export function dictInsert(ctx: ScenarioContext, handle: unknown, times: number, bodyLength: number): number {
+  const dict = SharedDict.from<string, { w: number; i: number; body: string }>(handle);
+  const body = "x".repeat(bodyLength);
+  for (let i = 0; i < times; i++) dict.set(`w${ctx.index}:${i}`, { w: ctx.index, i, body });
+  return dict.size;
+}
+
+export function listPush(ctx: ScenarioContext, handle: unknown, times: number): number {
+  const list = SharedList.from<[number, number]>(handle);
+  for (let i = 0; i < times; i++) list.push([ctx.index, i]);
+  return times;
+}
+
+/** A deliberately racy read / spin / write without a lock. */
+export function valueRacy(_ctx: ScenarioContext, handle: unknown, times: number): number {
+  const value = Value.from<"int32">(handle);
+  for (let i = 0; i < times; i++) {
+    const seen = value.value;
+    for (let s = 0; s < 4; s++) spinWait(s);
+    value.value = seen + 1;
+  }
+  return times;
+}
+
+/** The same read / spin / write, holding the Value's lock. */
+export function valueLocked(_ctx: ScenarioContext, handle: unknown, times: number): number {
+  const value = Value.from<"int32">(handle);
+  for (let i = 0; i < times; i++) {
+    using _held = value.getLock().acquire({ timeout: 30_000 });
+    const seen = value.value;
+    for (let s = 0; s < 4; s++) spinWait(s);
+    value.value = seen + 1;
+  }
+  return times;
+}
+
+export function valueAdd(_ctx: ScenarioContext, handle: unknown, times: number): number {
+  const value = Value.from<"bigint64">(handle);
+  for (let i = 0; i < times; i++) value.add(1n);
+  return times;
+}
+
+/** Writers keep every entry's fields equal (a: n, b: n * 2, c: "n"); readers snapshot and check. */
+export function snapshotWriter(ctx: ScenarioContext, handle: unknown, keys: number, times: number, done: Int32Array): number {
+  const dict = SharedDict.from<string, { a: number; b: number; c: string }>(handle);
+  for (let i = 0; i < times; i++) {
+    const n = i * 10 + ctx.index;
+    const key = `k${i % keys}`;
+    if (i % 7 === 3) dict.delete(key);
+    else dict.set(key, { a: n, b: n * 2, c: String(n).repeat(1 + (n % 5)) });
+  }
+  Atomics.add(done, 0, 1);
+  return times;
+}
+
+export function snapshotReader(_ctx: ScenarioContext, handle: unknown, writers: number, done: Int32Array): { snapshots: number; torn: number; errors: string[] } {
+  const dict = SharedDict.from<string, { a: number; b: number; c: string }>(handle);
+  let snapshots = 0;
+  let torn = 0;
+  const errors: string[] = [];
+  while (Atomics.load(done, 0) < writers || snapshots < 3) {
+    try {
+      for (const [key, value] of dict) {
+        if (typeof key !== "string" || value.b !== value.a * 2 || value.c !== String(value.a).repeat(1 + (value.a % 5))) torn++;
+      }
+      snapshots++;
+    } catch (error) {
+      errors.push(String(error));
+      break;
+    }
+  }
+  return { snapshots, torn, errors };
+}
+
+/** Attaches a block by name (over the BroadcastChannel) and one by revived handle. */
+export async function attachByName(_ctx: ScenarioContext, name: string, args: unknown): Promise<number[]> {
+  const shm = await SharedMemory.attach(name, { timeout: 20_000 });
+  const [list] = revive<[ShareableList]>(args);
+  shm.buf[1] = (shm.buf[0] as number) + 1;
+  list.set(0, "from worker");
+  shm.close();
+  return [shm.size, list.length];
+}
+
+/** Share/revive of every kind in args. */
+export function reviveAll(_ctx: ScenarioContext, args: unknown): string[] {
+  const [dict, list, value, array, ns] = revive<[SharedDict<string, number>, SharedList<number>, Value<"i">, { array: Int32Array }, { set(k: string, v: unknown): void }]>(args);
+  dict.set("worker", 1);
+  list.push(7);
+  value.add(1);
+  array.array[0] = 9;
+  ns.set("done", true);
+  return [dict.constructor.name, list.constructor.name, value.constructor.name];
+}

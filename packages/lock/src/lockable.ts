@@ -6,6 +6,7 @@
 import {
   AbortError,
   Guard,
+  InvalidHandleError,
   isThreadAlive,
   NotOwnerError,
   OwnerDiedError,
@@ -117,7 +118,9 @@ export abstract class MutexBase implements Lockable {
     const i32 = region.i32;
     checkTag(i32);
     if (handle.name !== undefined && typeof handle.name !== "string") {
-      throw new TypeError(`${className}.from(handle): handle.name must be a string or undefined`);
+      throw new InvalidHandleError(
+        `${className}.from(handle): handle.name must be a string or undefined, got ${typeof handle.name}`,
+      );
     }
     this.#i32 = i32;
     this.#recursive = recursive;

@@ -118,10 +118,12 @@ describe("owner death (robust lock, EOWNERDEAD)", () => {
     const counter = new Int32Array(new SharedArrayBuffer(16));
     using _held = cond.acquire();
     // The wait releases the lock; a worker takes it and is terminated; the
-    // wait times out and re-acquires: the dead owner is reported.
-    const waiting = cond.waitAsync({ timeout: 1_000 });
+    // wait ends (aborted) and re-acquires: the dead owner is reported first.
+    const controller = new AbortController();
+    const waiting = cond.waitAsync({ signal: controller.signal });
     const { worker } = await holder(lock, counter, "hang");
     await worker.terminate();
+    controller.abort();
     const error = await expectOwnerDied(() => waiting);
     expect(lock.locked).toBe(true);
     expect(error.guard).toBeDefined();

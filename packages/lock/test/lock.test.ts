@@ -250,6 +250,7 @@ describe("bad input", () => {
     expect(() => Lock.from({ ...lock.handle, byteLength: 8 })).toThrow(InvalidHandleError);
     expect(() => Lock.from({ ...lock.handle, byteOffset: 2 })).toThrow(InvalidHandleError);
     expect(() => Lock.from(null)).toThrow(InvalidHandleError);
+    expect(() => Lock.from({ ...lock.handle, name: 5 })).toThrow(InvalidHandleError);
     expect(() => Lock.from({ ...lock.handle, buffer: new SharedArrayBuffer(64) })).toThrow(
       /never initialised/,
     );

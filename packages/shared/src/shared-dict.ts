@@ -320,6 +320,16 @@ export class DictBase<K extends DictKey, V> {
     }
     store.check();
     let slot = store.find(key, keyLength, hash);
+    if (slot >= 0) {
+      const old = store.recordAt(slot);
+      if (store.sizeAt(old) === size) {
+        // Same room: overwrite the value in place (no garbage, no rebuild).
+        store.i32[(old >> 2) + 1] = bytes.length;
+        store.u8.set(bytes, old + 8 + keyLength);
+        store.touch();
+        return;
+      }
+    }
     store.reserve(size, slot < 0);
     slot = store.find(key, keyLength, hash); // the table may have been rebuilt
     const offset = store.append(key, keyLength, bytes, bytes.length);

@@ -19,7 +19,7 @@
  * | index        | field          | legal values                          | written by                                   |
  * |--------------|----------------|---------------------------------------|----------------------------------------------|
  * | 0            | TAG            | RUNTIME_TAG                           | creator, once, before the buffer is shared   |
- * | 1            | VERSION        | RUNTIME_VERSION (1)                   | creator, once                                |
+ * | 1            | VERSION        | RUNTIME_VERSION (2)                   | creator, once                                |
  * | 2            | NEXT_IDENTITY  | any (a uint32 counter that wraps)     | every spawner (Atomics.add)                  |
  * | 3            | DEATH_EPOCH    | any (wraps); +1 per recorded death    | every exit recorder (Atomics.add + notify)   |
  * | 4            | SLOT_COUNT     | a power of two, SLOT_COUNT            | creator, once                                |

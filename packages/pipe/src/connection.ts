@@ -626,7 +626,12 @@ export class Connection<T = unknown> implements Shareable<ConnectionHandle> {
     // Fast path: one frame that fits now goes in without parsing a deadline again.
     if (pieces.length === 1) {
       const only = pieces[0] as Uint8Array;
-      const n = out.push(only);
+      let n: number;
+      try {
+        n = out.push(only);
+      } catch (error) {
+        throw this.#sendFailed(error, pieces, 0, 0, false, deadline, what);
+      }
       if (n === only.length) return;
       pieces[0] = only.subarray(n);
       this.#pushSync(pieces, deadline, what, n > 0);
@@ -781,6 +786,8 @@ export class Connection<T = unknown> implements Shareable<ConnectionHandle> {
       let got = this.#lengthGot + ring.pop(b.subarray(this.#lengthGot));
       while (got < FRAME_HEADER_BYTES) {
         this.#lengthGot = got;
+        // A timeout of 0 (poll() and try-like calls) must not spin: give up at once.
+        if (deadline.timeoutMs === 0) throw deadline.timeoutError(`Connection.${what}`);
         got += ring.popSome(b.subarray(got), waitOptions(deadline));
       }
     } catch (error) {
@@ -797,6 +804,7 @@ export class Connection<T = unknown> implements Shareable<ConnectionHandle> {
       let got = this.#lengthGot + ring.pop(b.subarray(this.#lengthGot));
       while (got < FRAME_HEADER_BYTES) {
         this.#lengthGot = got;
+        if (deadline.timeoutMs === 0) throw deadline.timeoutError(`Connection.${what}`);
         got += await ring.popSomeAsync(b.subarray(got), waitOptions(deadline));
       }
     } catch (error) {

@@ -36,7 +36,10 @@ import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import { CANCEL_WORDS, cancelRecord, createSlot, readSlotStats, startedSeq } from "./slot.js";
 import {
   RESULT_ERROR,
+  allNumbers,
+  INPUTS_F64,
   RESULT_OK,
+  RESULT_OK_F64,
   type ResultRecord,
   type TaskBatch,
   type TaskRecord,
@@ -147,7 +150,9 @@ const SETTLED = 2;
 
 interface Rec {
   readonly name: string;
-  readonly argsList: unknown[][];
+  /** Argument tuples (`spread`), or single arguments (map/imap items). */
+  readonly inputs: unknown[] | Float64Array;
+  readonly spread: boolean;
   readonly resolve: (values: unknown[]) => void;
   readonly reject: (error: unknown) => void;
   state: number;
@@ -191,6 +196,16 @@ const RESULT_QUEUE_BYTES = 16 * 1024 * 1024;
 
 const now: () => number =
   typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
+
+function toArray(values: Float64Array): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+  return out;
+}
+
+function spreadOf(rec: Rec): number {
+  return rec.spread ? 1 : rec.inputs instanceof Float64Array ? INPUTS_F64 : 0;
+}
 
 function defaultProcesses(): number {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
@@ -333,7 +348,8 @@ export class Pool<M = AnyTasks> {
         }
         rec = this.#enqueue(
           name,
-          [args as unknown[]],
+          [args],
+          true,
           (values) => {
             settled = true;
             resolve(values[0] as TaskResult<M, K>);
@@ -503,20 +519,22 @@ export class Pool<M = AnyTasks> {
 
   #enqueue(
     name: string,
-    argsList: unknown[][],
+    inputs: unknown[] | Float64Array,
+    spread: boolean,
     resolve: (values: unknown[]) => void,
     reject: (error: unknown) => void,
     options: TaskOptions,
   ): Rec {
     const rec: Rec = {
       name,
-      argsList,
+      inputs,
+      spread,
       resolve,
       reject,
       state: PENDING,
       worker: undefined,
       seq: 0,
-      items: argsList.length,
+      items: inputs.length,
       cleanup: undefined,
     };
     const { signal, timeout } = options;
@@ -586,7 +604,9 @@ export class Pool<M = AnyTasks> {
     if (this.#queued === 0 || this.#terminated) return;
     const live = this.#workers.filter((w): w is Worker => w !== undefined && !w.retiring);
     if (live.length === 0) return;
-    const target = Math.min(WINDOW, Math.max(1, Math.ceil((this.#queued + this.#inFlight) / (live.length * 4))));
+    // A share of the outstanding records per worker (so long tasks spread), at least 2 (so a
+    // worker has its next record while the parent reads the last result), at most WINDOW.
+    const target = Math.min(WINDOW, Math.max(2, Math.ceil((this.#queued + this.#inFlight) / (live.length * 4))));
     const maxPer = this.#options.maxTasksPerChild;
     let progress = true;
     while (progress && this.#queued > 0) {
@@ -614,7 +634,7 @@ export class Pool<M = AnyTasks> {
   /** Puts `recs` as one batch in `w`'s queue; false (records back in the deque) when the ring is full. */
   #send(w: Worker, recs: Rec[]): boolean {
     const firstSeq = w.nextSeq;
-    const batch: TaskBatch = recs.map((rec, i): TaskRecord => [firstSeq + i, rec.name, rec.argsList]);
+    const batch: TaskBatch = recs.map((rec, i): TaskRecord => [firstSeq + i, rec.name, rec.inputs, spreadOf(rec)]);
     let put: number;
     try {
       put = w.tasks.tryPutMany([batch]);
@@ -635,7 +655,7 @@ export class Pool<M = AnyTasks> {
   #sendOne(w: Worker, rec: Rec): boolean {
     const seq = w.nextSeq;
     try {
-      if (w.tasks.tryPutMany([[[seq, rec.name, rec.argsList]]]) === 0) {
+      if (w.tasks.tryPutMany([[[seq, rec.name, rec.inputs, spreadOf(rec)]]]) === 0) {
         this.#unshiftPending([rec]);
         return false;
       }
@@ -714,9 +734,9 @@ export class Pool<M = AnyTasks> {
       if (rec.state !== SENT) continue; // cancelled meanwhile (already rejected)
       rec.state = SETTLED;
       rec.cleanup?.();
-      if (status === RESULT_OK) {
+      if (status === RESULT_OK || status === RESULT_OK_F64) {
         this.#stats.completed += rec.items;
-        rec.resolve(payload as unknown[]);
+        rec.resolve(status === RESULT_OK ? (payload as unknown[]) : toArray(payload as Float64Array));
       } else if (status === RESULT_ERROR) {
         this.#stats.failed += rec.items;
         rec.reject(reviveError(payload as SerializedError));
@@ -923,10 +943,12 @@ export class Pool<M = AnyTasks> {
     const signal = o.signal === undefined ? linked.signal : AbortSignal.any([o.signal, linked.signal]);
     for (let i = 0; i < all.length; i += size) {
       const slice = all.slice(i, i + size);
-      const argsList = star ? (slice as unknown[][]) : slice.map((x) => [x]);
       chunks.push(
         new Promise<unknown[]>((resolve, reject) => {
-          this.#enqueue(name as string, argsList, resolve, reject, { signal, timeout: o.timeout });
+          this.#enqueue(name as string, star || !allNumbers(slice) ? slice : Float64Array.from(slice as number[]), star, resolve, reject, {
+            signal,
+            timeout: o.timeout,
+          });
         }),
       );
     }
@@ -979,7 +1001,7 @@ export class Pool<M = AnyTasks> {
         if (chunk.length === 0) break;
         outstanding++;
         const p = new Promise<unknown[]>((resolve, reject) => {
-          this.#enqueue(name as string, chunk.map((x) => [x]), resolve, reject, { signal, timeout: o.timeout });
+          this.#enqueue(name as string, chunk, false, resolve, reject, { signal, timeout: o.timeout });
         });
         p.then(
           (values) => {

@@ -18,14 +18,27 @@ import { Queue, type QueueHandle } from "@sabkit/queue";
 import { RunningTask, setCurrentTask } from "./context.js";
 import { markFinished, markStarted, isCancelled, recordRunTime, type SlotHandle, slotFrom } from "./slot.js";
 
-/** A task record: `[seq, task name, argument tuples]` (one tuple for apply, a chunk for map). */
-export type TaskRecord = [seq: number, name: string, argsList: unknown[][]];
+/**
+ * A task record: `[seq, task name, inputs, spread]`: with spread = 1 the inputs are argument
+ * tuples (apply: one; starmap: a chunk), with 0 single arguments (a map chunk).
+ */
+export type TaskRecord = [seq: number, name: string, inputs: unknown[] | Float64Array, spread: number];
 /** What the parent puts in a worker's task queue: records in seq order. */
 export type TaskBatch = TaskRecord[];
 
 export const RESULT_OK = 0;
 export const RESULT_ERROR = 1;
 export const RESULT_SKIPPED = 2;
+/** As RESULT_OK, the values being all numbers, sent as one Float64Array (one copy instead of a decode per value). */
+export const RESULT_OK_F64 = 3;
+/** `spread` of a record whose inputs are numbers in a Float64Array (a map chunk of numbers). */
+export const INPUTS_F64 = 2;
+
+/** Whether every value is a number (then a Float64Array carries them exactly: NaN, -0, Infinity). */
+export function allNumbers(values: ArrayLike<unknown>): boolean {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") return false;
+  return values.length > 8;
+}
 /** A result: `[workerId, seq, status, payload]`: values (OK), a serialized error (ERROR), nothing (SKIPPED). */
 export type ResultRecord = [workerId: number, seq: number, status: number, payload: unknown];
 
@@ -133,7 +146,7 @@ export async function runPoolWorker(config: WorkerConfig): Promise<void> {
       throw error;
     }
     for (const batch of batches) {
-      for (const [seq, name, argsList] of batch) {
+      for (const [seq, name, inputs, spread] of batch) {
         if (isCancelled(slot, seq)) {
           publish([workerId, seq, RESULT_SKIPPED, null]);
           continue;
@@ -151,16 +164,19 @@ export async function runPoolWorker(config: WorkerConfig): Promise<void> {
                 "export it from the module the pool was created with",
             );
           }
-          const values: unknown[] = new Array(argsList.length);
-          for (let i = 0; i < argsList.length; i++) {
-            let value = fn(...(argsList[i] as unknown[]));
+          const values: unknown[] = new Array(inputs.length);
+          for (let i = 0; i < inputs.length; i++) {
+            let value = spread === 1 ? fn(...(inputs[i] as unknown[])) : fn(inputs[i]);
+
             if (isThenable(value)) {
               value = await value;
               lastTurn = now();
             }
             values[i] = value;
           }
-          result = [workerId, seq, RESULT_OK, values];
+          result = allNumbers(values)
+            ? [workerId, seq, RESULT_OK_F64, Float64Array.from(values as number[])]
+            : [workerId, seq, RESULT_OK, values];
         } catch (error) {
           result = [workerId, seq, RESULT_ERROR, serializeTaskError(error)];
         } finally {

@@ -47,6 +47,10 @@ describe("results", () => {
         expect(await pool.map("square", range(n), { chunksize })).toEqual(range(n).map((x) => x * x));
       }
       expect(await pool.map("square", [])).toEqual([]);
+      // Chunks of numbers travel as Float64Arrays: NaN, -0 and Infinity come back exactly; mixed chunks as values.
+      const special = [Number.NaN, -0, Number.POSITIVE_INFINITY, 1.5, ...range(20)];
+      expect(await pool.map("square", special, { chunksize: 24 })).toEqual(special.map((x) => x * x));
+      expect(await pool.starmap("add", [[-0, -0], ...range(20).map((i) => [i, 0] as [number, number])])).toEqual([-0, ...range(20)]);
       const many = await Promise.all(range(scaled(20_000)).map((i) => pool.apply("square", [i])));
       expect(many).toEqual(range(scaled(20_000)).map((x) => x * x));
       const stats = pool.stats();

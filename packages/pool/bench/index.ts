@@ -1,0 +1,208 @@
+// pnpm --filter @sabkit/pool bench — scenarios in bench/README.md.
+import { execFileSync } from "node:child_process";
+import { type BenchCase, runBench } from "@sabkit/bench";
+import { Piscina } from "piscina";
+import { Tinypool } from "tinypool";
+import workerpool from "workerpool";
+import { Pool } from "../src/index.js";
+
+type Tasks = typeof import("./tasks.mjs");
+const TASKS = new URL("./tasks.mjs", import.meta.url);
+const TASKS_PATH = TASKS.pathname;
+const WORKERPOOL_SCRIPT = new URL("./workerpool-worker.mjs", import.meta.url).pathname;
+const CORES = 2;
+/** Tasks per timed call in the apply group (tinybench makes at least 64 calls per case). */
+const APPLY_BATCH = Number(process.env.SABKIT_POOL_APPLY_BATCH ?? 2000);
+/** The one-shot figure: this many tasks submitted one by one, awaited together, once per library. */
+const ONE_SHOT = Number(process.env.SABKIT_POOL_ONE_SHOT ?? 200_000);
+const MAP_ITEMS = 200_000;
+const BUSY_N = 2_000_000;
+const BUSY_TASKS = 8;
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+interface Runner {
+  name: string;
+  start(): Promise<void> | void;
+  apply(x: number): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+function sabkit(processes: number): Runner {
+  let pool: Pool<Tasks> | undefined;
+  return {
+    name: `sabkit Pool apply (processes ${processes})`,
+    async start() {
+      pool = new Pool<Tasks>(TASKS, { processes });
+      await pool.map("square", range(1000)); // workers up
+    },
+    apply: (x) => pool!.apply("square", [x]),
+    async stop() {
+      pool!.terminate();
+      await pool!.join();
+    },
+  };
+}
+
+function piscina(concurrentTasksPerWorker?: number): Runner {
+  let pool: Piscina | undefined;
+  return {
+    name: concurrentTasksPerWorker ? `piscina (concurrentTasksPerWorker ${concurrentTasksPerWorker})` : "piscina",
+    async start() {
+      pool = new Piscina({ filename: TASKS_PATH, maxThreads: CORES, minThreads: CORES, concurrentTasksPerWorker });
+      await Promise.all(range(100).map((x) => pool!.run(x)));
+    },
+    apply: (x) => pool!.run(x),
+    async stop() {
+      await pool!.destroy();
+    },
+  };
+}
+
+function tinypool(): Runner {
+  let pool: Tinypool | undefined;
+  return {
+    name: "tinypool",
+    async start() {
+      pool = new Tinypool({ filename: TASKS_PATH, maxThreads: CORES, minThreads: CORES });
+      await Promise.all(range(100).map((x) => pool!.run(x)));
+    },
+    apply: (x) => pool!.run(x),
+    async stop() {
+      await pool!.destroy();
+    },
+  };
+}
+
+function workerpoolRunner(): Runner {
+  let pool: workerpool.Pool | undefined;
+  return {
+    name: "workerpool",
+    async start() {
+      pool = workerpool.pool(WORKERPOOL_SCRIPT, { maxWorkers: CORES, minWorkers: CORES, workerType: "thread" });
+      await Promise.all(range(100).map((x) => pool!.exec("square", [x])));
+    },
+    apply: (x) => pool!.exec("square", [x]) as unknown as Promise<unknown>,
+    async stop() {
+      await pool!.terminate();
+    },
+  };
+}
+
+const runners = (): Runner[] => [piscina(), piscina(64), tinypool(), workerpoolRunner(), sabkit(1), sabkit(2)];
+
+function applyCase(runner: Runner): BenchCase {
+  const xs = range(APPLY_BATCH);
+  return {
+    name: runner.name,
+    ops: APPLY_BATCH,
+    setup: () => runner.start(),
+    teardown: () => runner.stop(),
+    run: () => Promise.all(xs.map((x) => runner.apply(x))),
+  };
+}
+
+function python(): Record<string, number> | undefined {
+  try {
+    const out = execFileSync(
+      "python3",
+      [new URL("./pool-python.py", import.meta.url).pathname, String(MAP_ITEMS), String(CORES)],
+      { encoding: "utf8", timeout: 300_000 },
+    );
+    return JSON.parse(out.trim().split("\n").pop()!) as Record<string, number>;
+  } catch (error) {
+    console.log(`(Python's multiprocessing.Pool not measured: ${(error as Error).message})`);
+    return undefined;
+  }
+}
+
+const rate = (perSecond: number): string =>
+  perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M/s` : `${(perSecond / 1e3).toFixed(1)} k/s`;
+
+// -- groups --------------------------------------------------------------------
+
+let mapPool: Pool<Tasks> | undefined;
+let cpuPool: Pool<Tasks> | undefined;
+const items = range(MAP_ITEMS);
+const busyArgs = range(BUSY_TASKS).map(() => BUSY_N);
+
+await runBench("pool", [
+  {
+    title: `apply: ${APPLY_BATCH} tiny tasks submitted one by one, awaited together (2 workers unless noted)`,
+    baseline: "piscina",
+    cases: runners().map(applyCase),
+    note: "Each timed call submits the batch with apply/run/exec and awaits all of it; ops/s = tasks per second.",
+  },
+  {
+    title: `map: ${MAP_ITEMS.toLocaleString("en")} tiny items, automatic chunksize (2 workers)`,
+    baseline: "sabkit Pool.map",
+    cases: [
+      {
+        name: "sabkit Pool.map",
+        ops: MAP_ITEMS,
+        setup: async () => {
+          mapPool = new Pool<Tasks>(TASKS, { processes: CORES });
+          await mapPool.map("square", range(1000));
+        },
+        teardown: async () => {
+          mapPool!.terminate();
+          await mapPool!.join();
+        },
+        run: () => mapPool!.map("square", items),
+      },
+    ],
+    note: "Python's Pool.map with its default chunksize is measured by a python3 subprocess in the same run (table below).",
+  },
+  {
+    title: `CPU-bound: ${BUSY_TASKS} tasks of busy(${BUSY_N.toLocaleString("en")}) (one thread vs the pool)`,
+    baseline: "one thread",
+    cases: [
+      { name: "one thread", ops: BUSY_TASKS, run: () => busyArgs.map((n) => busyLocal(n)) },
+      {
+        name: `sabkit Pool.map, ${CORES} workers, chunksize 1`,
+        ops: BUSY_TASKS,
+        setup: async () => {
+          cpuPool = new Pool<Tasks>(TASKS, { processes: CORES });
+          await cpuPool.map("busy", [10, 10]);
+        },
+        teardown: async () => {
+          cpuPool!.terminate();
+          await cpuPool!.join();
+        },
+        run: () => cpuPool!.map("busy", busyArgs, { chunksize: 1 }),
+      },
+    ],
+    note: `The ratio is the speedup over one thread; the target is >= 0.9 x ${CORES} cores.`,
+  },
+]);
+
+function busyLocal(n: number): number {
+  let x = 0;
+  for (let i = 0; i < n; i++) x = (x + Math.imul(i, 2654435761)) % 1_000_003;
+  return x;
+}
+
+// -- one-shot 200k apply, and Python --------------------------------------------
+
+console.log(`### apply: ${ONE_SHOT.toLocaleString("en")} tiny tasks submitted one by one, awaited together, once per library\n`);
+console.log("| library | tasks/s | vs piscina |\n| --- | ---: | ---: |");
+let piscinaRate = 0;
+for (const runner of runners()) {
+  await runner.start();
+  const xs = range(ONE_SHOT);
+  const started = performance.now();
+  await Promise.all(xs.map((x) => runner.apply(x)));
+  const perSecond = ONE_SHOT / ((performance.now() - started) / 1000);
+  await runner.stop();
+  if (runner.name === "piscina") piscinaRate = perSecond;
+  console.log(`| ${runner.name} | ${rate(perSecond)} | ${(perSecond / piscinaRate).toFixed(2)}× |`);
+}
+
+const py = python();
+if (py !== undefined) {
+  console.log(`\n### Python's multiprocessing.Pool (python3 subprocess, same run, ${MAP_ITEMS.toLocaleString("en")} items, ${CORES} processes)\n`);
+  console.log("| Python | items/s |\n| --- | ---: |");
+  console.log(`| apply_async one by one | ${rate(py.apply_async!)} |`);
+  console.log(`| map(chunksize=1) | ${rate(py.map_chunksize_1!)} |`);
+  console.log(`| map (default chunksize) | ${rate(py.map_default_chunksize!)} |`);
+}

@@ -1,0 +1,3 @@
+export declare function square(x: number): number;
+export declare function busy(n: number): number;
+export default square;

@@ -9,7 +9,7 @@ export type { LockOption } from "./common.js";
 export type { DictKey } from "./keys.js";
 export { Manager } from "./manager.js";
 export { Namespace } from "./namespace.js";
-export { ShareableList, type ShareableItem, type ShareableListHandle } from "./shareable-list.js";
+export { type ShareableItem, ShareableList, type ShareableListHandle } from "./shareable-list.js";
 export { SharedArray, type SharedArrayHandle } from "./shared-array.js";
 export { SharedDict, type SharedDictHandle, type SharedDictOptions } from "./shared-dict.js";
 export { SharedList, type SharedListHandle, type SharedListOptions } from "./shared-list.js";

@@ -6,7 +6,7 @@
  */
 export { STUCK_LOCK_MS } from "./common.js";
 export * from "./index.js";
-export { DictBase, DICT_KIND, NAMESPACE_KIND } from "./shared-dict.js";
+export { DICT_KIND, DictBase, NAMESPACE_KIND } from "./shared-dict.js";
 export { LIST_KIND } from "./shared-list.js";
 export { SHM_KIND } from "./shared-memory.js";
 export { COUNT, GARBAGE, HEADER_BYTES, SLOTS, Store, TOP, USED, VERSION } from "./store.js";

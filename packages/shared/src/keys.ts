@@ -22,7 +22,8 @@ export function encodeKey(key: unknown, what: string): [number, number] {
   let hash = 0x811c9dc5;
   if (typeof key === "string") {
     const length = 1 + key.length * 2;
-    if (length > 2 ** 30) throw new RangeError(`${what}: key is too long (${key.length} characters)`);
+    if (length > 2 ** 30)
+      throw new RangeError(`${what}: key is too long (${key.length} characters)`);
     if (keyBytes.length < length) keyBytes = new Uint8Array(Math.max(length, keyBytes.length * 2));
     const bytes = keyBytes;
     bytes[0] = 1;

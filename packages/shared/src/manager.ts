@@ -9,8 +9,9 @@
  * it made and refuses further factory calls with a ClosedError; the shared
  * memory itself is freed when no worker references it any more.
  */
-import { ClosedError } from "@sabkit/core";
+
 import { Barrier, type BarrierOptions } from "@sabkit/barrier";
+import { ClosedError } from "@sabkit/core";
 import { Event } from "@sabkit/event";
 import { Condition, Lock, type LockOptions, RLock } from "@sabkit/lock";
 import { JoinableQueue, Queue, type QueueOptions } from "@sabkit/queue";
@@ -34,9 +35,6 @@ import { type SharedScalarOptions, Value } from "./value.js";
 export class Manager implements AsyncDisposable, Disposable {
   #closed = false;
   readonly #queues: Queue<unknown>[] = [];
-
-  /** Python's `Manager().start()` is implicit: a Manager is ready when made. */
-  constructor() {}
 
   /** `true` after shutdown(). */
   get closed(): boolean {
@@ -66,12 +64,18 @@ export class Manager implements AsyncDisposable, Disposable {
     return new SharedList<T>(items, options);
   }
 
-  Namespace<T extends Record<string, unknown> = Record<string, unknown>>(init?: Partial<T>): Namespace<T> {
+  Namespace<T extends Record<string, unknown> = Record<string, unknown>>(
+    init?: Partial<T>,
+  ): Namespace<T> {
     this.#check("Namespace");
     return new Namespace<T>(init);
   }
 
-  Value<T extends ElementType | TypeCode>(type: T, initial?: ValueOf<T>, options?: SharedScalarOptions): Value<T> {
+  Value<T extends ElementType | TypeCode>(
+    type: T,
+    initial?: ValueOf<T>,
+    options?: SharedScalarOptions,
+  ): Value<T> {
     this.#check("Value");
     return new Value(type, initial, options);
   }

@@ -9,7 +9,12 @@
  */
 import type { Shareable } from "@sabkit/core";
 import { registerKind } from "./core-internal.js";
-import { DictBase, NAMESPACE_KIND, type SharedDictHandle, type SharedDictOptions } from "./shared-dict.js";
+import {
+  DictBase,
+  NAMESPACE_KIND,
+  type SharedDictHandle,
+  type SharedDictOptions,
+} from "./shared-dict.js";
 
 /**
  * @example
@@ -32,7 +37,12 @@ export class Namespace<T extends Record<string, unknown> = Record<string, unknow
     if (init !== undefined && (init === null || typeof init !== "object")) {
       throw new TypeError("new Namespace(init): init must be an object of attributes");
     }
-    super(NAMESPACE_KIND, "Namespace", init === undefined ? undefined : Object.entries(init), options);
+    super(
+      NAMESPACE_KIND,
+      "Namespace",
+      init === undefined ? undefined : Object.entries(init),
+      options,
+    );
   }
 
   /** Revives a Namespace from its handle (in any worker). */
@@ -47,13 +57,18 @@ export class Namespace<T extends Record<string, unknown> = Record<string, unknow
     }
   }
 
+  /** The attribute `name`, or undefined. */
+  override get<N extends keyof T & string>(name: N): T[N] | undefined {
+    return super.get(name) as T[N] | undefined;
+  }
+
+  /** Sets the attribute `name`. */
+  override set<N extends keyof T & string>(name: N, value: T[N]): this {
+    return super.set(name, value);
+  }
+
   /** A consistent snapshot of every attribute as a plain object. */
   toObject(): Partial<T> {
     return Object.fromEntries(this.snapshot()) as Partial<T>;
   }
-}
-
-export interface Namespace<T extends Record<string, unknown>> {
-  get<N extends keyof T & string>(name: N): T[N] | undefined;
-  set<N extends keyof T & string>(name: N, value: T[N]): this;
 }

@@ -56,7 +56,9 @@ function typeOf(item: unknown, what: string): number {
 }
 
 function roomFor(item: ShareableItem): number {
-  return typeof item === "string" ? Math.max(8, 4 + Math.ceil(encoder.encode(item).length / 8) * 8) : 8;
+  return typeof item === "string"
+    ? Math.max(8, 4 + Math.ceil(encoder.encode(item).length / 8) * 8)
+    : 8;
 }
 
 /**
@@ -98,15 +100,15 @@ export class ShareableList implements Shareable<ShareableListHandle> {
   /** Creates a list in a new SharedMemory block named `name`. */
   static create(name: string, items: Iterable<ShareableItem>): ShareableList {
     const list = [...items];
-    list.forEach((item, i) => typeOf(item, `ShareableList.create: items[${i}]`));
+    for (let i = 0; i < list.length; i++) typeOf(list[i], `ShareableList.create: items[${i}]`);
     const rooms = list.map(roomFor);
     const size = 8 + 8 * list.length + rooms.reduce((a, b) => a + b, 0);
     const shm = SharedMemory.create(name, size);
     const view = new DataView(shm.buf.buffer, shm.buf.byteOffset, shm.buf.byteLength);
     view.setInt32(0, list.length, true);
-    rooms.forEach((room, i) => view.setInt32(8 + 8 * i, room, true));
+    for (let i = 0; i < rooms.length; i++) view.setInt32(8 + 8 * i, rooms[i] as number, true);
     const result = new ShareableList(shm);
-    list.forEach((item, i) => result.set(i, item));
+    for (let i = 0; i < list.length; i++) result.set(i, list[i] as ShareableItem);
     return result;
   }
 
@@ -146,7 +148,8 @@ export class ShareableList implements Shareable<ShareableListHandle> {
       case 4: {
         const length = view.getInt32(offset, true);
         const room = view.getInt32(8 + 8 * i, true);
-        if (length < 0 || length + 4 > room) this.#corrupted(`string length ${length} of item ${i}`);
+        if (length < 0 || length + 4 > room)
+          this.#corrupted(`string length ${length} of item ${i}`);
         const buf = this.shm.buf;
         return decoder.decode(buf.slice(offset + 4, offset + 4 + length));
       }
@@ -190,7 +193,8 @@ export class ShareableList implements Shareable<ShareableListHandle> {
   /** The first index of `item`. @throws RangeError when absent. */
   index(item: ShareableItem): number {
     const at = [...this].indexOf(item);
-    if (at === -1) throw new RangeError(`ShareableList.index: ${describe(item)} is not in the list`);
+    if (at === -1)
+      throw new RangeError(`ShareableList.index: ${describe(item)} is not in the list`);
     return at;
   }
 
@@ -200,11 +204,15 @@ export class ShareableList implements Shareable<ShareableListHandle> {
 
   #index(index: number, op: string): number {
     if (typeof index !== "number" || !Number.isInteger(index)) {
-      throw new TypeError(`ShareableList.${op}(index): index must be an integer, got ${describe(index)}`);
+      throw new TypeError(
+        `ShareableList.${op}(index): index must be an integer, got ${describe(index)}`,
+      );
     }
     const at = index < 0 ? index + this.length : index;
     if (at < 0 || at >= this.length) {
-      throw new RangeError(`ShareableList.${op}(index): index ${index} is out of range for length ${this.length}`);
+      throw new RangeError(
+        `ShareableList.${op}(index): index ${index} is out of range for length ${this.length}`,
+      );
     }
     return at;
   }

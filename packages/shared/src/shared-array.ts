@@ -20,7 +20,14 @@ import { InvalidHandleError } from "@sabkit/core";
 import { validateCount } from "@sabkit/core/internal";
 import type { Lock, RLock } from "@sabkit/lock";
 import { type AnyLockHandle, parseLock, reviveLock } from "./common.js";
-import { allocate, attach, defineKind, defineLayout, describe, registerKind } from "./core-internal.js";
+import {
+  allocate,
+  attach,
+  defineKind,
+  defineLayout,
+  describe,
+  registerKind,
+} from "./core-internal.js";
 import {
   type ArrayOf,
   checkElement,
@@ -77,7 +84,11 @@ export class SharedArray<T extends ElementType | TypeCode = "float64">
    * @param lengthOrItems the length (elements start at 0) or the initial items.
    * @throws TypeError for an unknown type or items of the wrong JS type; RangeError for a bad length.
    */
-  constructor(type: T, lengthOrItems: number | Iterable<ValueOf<T>>, options?: SharedScalarOptions) {
+  constructor(
+    type: T,
+    lengthOrItems: number | Iterable<ValueOf<T>>,
+    options?: SharedScalarOptions,
+  ) {
     const revived = reviving;
     reviving = undefined;
     let handle: SharedArrayHandle;
@@ -95,7 +106,11 @@ export class SharedArray<T extends ElementType | TypeCode = "float64">
         length = validateCount(lengthOrItems, "new SharedArray(type, length): length", {
           max: Math.floor((2 ** 31 - 16) / info.bytes),
         });
-      } else if (lengthOrItems !== null && typeof lengthOrItems === "object" && Symbol.iterator in lengthOrItems) {
+      } else if (
+        lengthOrItems !== null &&
+        typeof lengthOrItems === "object" &&
+        Symbol.iterator in lengthOrItems
+      ) {
         items = [...(lengthOrItems as Iterable<unknown>)];
         items.forEach((item, i) => {
           checkElement(info, item, `new SharedArray(type, items): items[${i}]`);
@@ -131,7 +146,11 @@ export class SharedArray<T extends ElementType | TypeCode = "float64">
       );
     }
     this.handle = handle;
-    this.array = new info.ctor(handle.buffer, handle.byteOffset + HEADER_BYTES, length) as ArrayOf<T>;
+    this.array = new info.ctor(
+      handle.buffer,
+      handle.byteOffset + HEADER_BYTES,
+      length,
+    ) as ArrayOf<T>;
   }
 
   /**

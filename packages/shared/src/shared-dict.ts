@@ -20,7 +20,7 @@
  * taken under the lock: consistent, never torn, never invalidated by
  * concurrent writers. Order: table order (not insertion order).
  */
-import { type Codec, type Handle, type Shareable } from "@sabkit/core";
+import type { Codec, Handle, Shareable } from "@sabkit/core";
 import { Lock, type LockHandle } from "@sabkit/lock";
 import { checkCodec, resolveCodec } from "./codecs.js";
 import { enter } from "./common.js";
@@ -207,7 +207,9 @@ export class DictBase<K extends DictKey, V> {
    */
   update(key: K, fn: (current: V | undefined, present: boolean) => V): V {
     if (typeof fn !== "function") {
-      throw new TypeError(`${this.#name}.update(key, fn): fn must be a function, got ${describe(fn)}`);
+      throw new TypeError(
+        `${this.#name}.update(key, fn): fn must be a function, got ${describe(fn)}`,
+      );
     }
     const [keyLength, hash] = encodeKey(key, `${this.#name}.update(key, fn)`);
     const store = this.#store;
@@ -391,4 +393,3 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown>
     }
   }
 }
-

@@ -9,7 +9,7 @@
  * decoded after releasing it. `slice()` and iteration work on a snapshot
  * taken under the lock.
  */
-import { type Codec, type Handle, type Shareable } from "@sabkit/core";
+import type { Codec, Handle, Shareable } from "@sabkit/core";
 import { Lock, type LockHandle } from "@sabkit/lock";
 import { checkCodec, resolveCodec } from "./codecs.js";
 import { enter } from "./common.js";
@@ -65,7 +65,11 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     reviving = undefined;
     if (revived !== undefined) {
       this.handle = revived.handle;
-      this.codec = resolveCodec(revived.handle.codec, revived.codec, "SharedList.from(handle)") as Codec<T>;
+      this.codec = resolveCodec(
+        revived.handle.codec,
+        revived.codec,
+        "SharedList.from(handle)",
+      ) as Codec<T>;
       this.#lock = Lock.from(revived.handle.lock);
     } else {
       if (options !== undefined && (options === null || typeof options !== "object")) {
@@ -87,7 +91,9 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     this.#locked(() => undefined);
     if (items !== undefined) {
       if (items === null || typeof items !== "object" || !(Symbol.iterator in items)) {
-        throw new TypeError(`new SharedList(items): items must be iterable, got ${describe(items)}`);
+        throw new TypeError(
+          `new SharedList(items): items must be iterable, got ${describe(items)}`,
+        );
       }
       for (const item of items) this.push(item);
     }
@@ -99,7 +105,10 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size, tag or codec.
    */
   static from<T = unknown>(handle: unknown, options?: { codec?: Codec<T> }): SharedList<T> {
-    reviving = { handle: LIST_KIND.validate(handle, "SharedList.from(handle)"), codec: options?.codec };
+    reviving = {
+      handle: LIST_KIND.validate(handle, "SharedList.from(handle)"),
+      codec: options?.codec,
+    };
     try {
       return new SharedList<T>();
     } finally {
@@ -219,7 +228,9 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
 
   #index(index: number, length: number, op: string): number {
     if (typeof index !== "number" || !Number.isInteger(index)) {
-      throw new TypeError(`SharedList.${op}(index): index must be an integer, got ${describe(index)}`);
+      throw new TypeError(
+        `SharedList.${op}(index): index must be an integer, got ${describe(index)}`,
+      );
     }
     const at = index < 0 ? index + length : index;
     if (at < 0 || at >= length) {

@@ -38,7 +38,14 @@
  */
 import { type Handle, InvalidHandleError, type Shareable, TimeoutError } from "@sabkit/core";
 import { validateCount, validateTimeout } from "@sabkit/core/internal";
-import { allocate, attach, defineKind, defineLayout, describe, registerKind } from "./core-internal.js";
+import {
+  allocate,
+  attach,
+  defineKind,
+  defineLayout,
+  describe,
+  registerKind,
+} from "./core-internal.js";
 
 const SHM_LAYOUT = defineLayout({ tag: "int32", unlinked: "int32", size: "int32", pad: "int32" });
 const HEADER = 16;
@@ -104,7 +111,9 @@ function installTracker(): void {
 
 function checkName(name: unknown, what: string): string {
   if (typeof name !== "string" || name === "" || name.length > 255) {
-    throw new TypeError(`${what}: name must be a non-empty string of at most 255 characters, got ${describe(name)}`);
+    throw new TypeError(
+      `${what}: name must be a non-empty string of at most 255 characters, got ${describe(name)}`,
+    );
   }
   return name;
 }
@@ -158,7 +167,9 @@ export class SharedMemory implements Shareable<SharedMemoryHandle> {
     validateCount(size, "SharedMemory.create(name, size): size", { min: 1, max: 2 ** 31 - 64 });
     const existing = known.get(name);
     if (existing !== undefined && !isUnlinked(existing)) {
-      throw new Error(`SharedMemory.create: a block named "${name}" exists; attach it, or unlink it first`);
+      throw new Error(
+        `SharedMemory.create: a block named "${name}" exists; attach it, or unlink it first`,
+      );
     }
     const byteLength = Math.ceil((HEADER + size) / 8) * 8;
     const region = attach(SHM_LAYOUT, allocate(byteLength), 0, byteLength);
@@ -183,7 +194,9 @@ export class SharedMemory implements Shareable<SharedMemoryHandle> {
     const mine = known.get(name);
     if (mine !== undefined && !isUnlinked(mine)) return SharedMemory.from(mine);
     if (typeof BroadcastChannel !== "function") {
-      throw new TypeError("SharedMemory.attach: this platform has no BroadcastChannel: share the handle instead");
+      throw new TypeError(
+        "SharedMemory.attach: this platform has no BroadcastChannel: share the handle instead",
+      );
     }
     const id = `${Math.random()}:${++nextId}`;
     const ask = new BroadcastChannel(CHANNEL);

@@ -91,10 +91,12 @@ export function allocateStore(
   }
   if (max < byteLength) max = byteLength;
   const buffer = CAN_GROW
-    ? new (SharedArrayBuffer as unknown as new (
-        n: number,
-        o: { maxByteLength: number },
-      ) => SharedArrayBuffer)(byteLength, { maxByteLength: max })
+    ? new (
+        SharedArrayBuffer as unknown as new (
+          n: number,
+          o: { maxByteLength: number },
+        ) => SharedArrayBuffer
+      )(byteLength, { maxByteLength: max })
     : new SharedArrayBuffer(byteLength);
   const i32 = new Int32Array(buffer);
   i32[SLOTS] = initialSlots;

@@ -24,6 +24,8 @@
  * use `add`.
  */
 import type { Handle, Shareable } from "@sabkit/core";
+import type { Lock, RLock } from "@sabkit/lock";
+import { type AnyLockHandle, type LockOption, parseLock, reviveLock } from "./common.js";
 import {
   allocate,
   attach,
@@ -32,8 +34,6 @@ import {
   InvalidHandleError,
   registerKind,
 } from "./core-internal.js";
-import type { Lock, RLock } from "@sabkit/lock";
-import { type AnyLockHandle, type LockOption, parseLock, reviveLock } from "./common.js";
 import {
   type Canonical,
   checkElement,
@@ -68,7 +68,17 @@ export interface SharedScalarOptions {
   lock?: LockOption;
 }
 
-type View = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+type View =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
 
 const TYPE_ORDER: readonly ElementType[] = [
   "int8",
@@ -125,7 +135,9 @@ export class Value<T extends ElementType | TypeCode = "float64"> implements Shar
     } else {
       this.#info = typeInfo(type, "new Value(type)");
       if (options !== undefined && (options === null || typeof options !== "object")) {
-        throw new TypeError("new Value(type, initial, options): options must be an object like { lock: true }");
+        throw new TypeError(
+          "new Value(type, initial, options): options must be an object like { lock: true }",
+        );
       }
       lock = parseLock(options?.lock, "new Value(type, initial, options)");
       const start = initial === undefined ? (this.#info.bigint ? 0n : 0) : initial;
@@ -140,7 +152,13 @@ export class Value<T extends ElementType | TypeCode = "float64"> implements Shar
         ...(lock === undefined ? {} : { lock: lock.handle }),
       } as Omit<ValueHandle, keyof Handle>);
     }
-    const region = attach(VALUE_LAYOUT, handle.buffer, handle.byteOffset, handle.byteLength, "Value.from(handle)");
+    const region = attach(
+      VALUE_LAYOUT,
+      handle.buffer,
+      handle.byteOffset,
+      handle.byteLength,
+      "Value.from(handle)",
+    );
     VALUE_KIND.checkTag(region.i32, 0, "Value.from(handle)");
     const storedType = region.i32[1];
     if (TYPE_ORDER[storedType as number] !== this.#info.name) {
@@ -237,7 +255,9 @@ export class Value<T extends ElementType | TypeCode = "float64"> implements Shar
    */
   getLock(): Lock | RLock {
     if (this.#lock === undefined) {
-      throw new TypeError("Value.getLock(): this Value was created with { lock: false } and has no lock");
+      throw new TypeError(
+        "Value.getLock(): this Value was created with { lock: false } and has no lock",
+      );
     }
     return this.#lock;
   }

@@ -5,11 +5,11 @@ import {
   CAN_GROW,
   Manager,
   Namespace,
+  ShareableList,
   SharedArray,
   SharedDict,
   SharedList,
   SharedMemory,
-  ShareableList,
   Value,
 } from "../src/index.js";
 import { SLOTS, TOP } from "../src/internal.js";
@@ -61,7 +61,10 @@ describe("SharedDict", () => {
   });
 
   it("oversize values: FullError at maxByteLength (documented capacity), nothing lost", () => {
-    const dict = new SharedDict<string, string>(undefined, { byteLength: 4096, maxByteLength: 8192 });
+    const dict = new SharedDict<string, string>(undefined, {
+      byteLength: 4096,
+      maxByteLength: 8192,
+    });
     dict.set("small", "x");
     expect(() => dict.set("big", "y".repeat(20_000))).toThrow(FullError);
     expect(dict.get("small")).toBe("x");
@@ -100,7 +103,9 @@ describe("SharedDict", () => {
     const list = new SharedList();
     expect(() => SharedDict.from(list.handle)).toThrow(InvalidHandleError);
     expect(() => SharedDict.from({ ...dict.handle, version: 99 })).toThrow(InvalidHandleError);
-    expect(() => SharedDict.from({ ...dict.handle, buffer: new ArrayBuffer(64) })).toThrow(InvalidHandleError);
+    expect(() => SharedDict.from({ ...dict.handle, buffer: new ArrayBuffer(64) })).toThrow(
+      InvalidHandleError,
+    );
     expect(() => SharedDict.from({ ...dict.handle, byteLength: 4 })).toThrow(InvalidHandleError);
     expect(() => SharedDict.from({ ...dict.handle, codec: "nope" })).toThrow(InvalidHandleError);
     expect(() => SharedDict.from(null)).toThrow(InvalidHandleError);
@@ -256,7 +261,9 @@ describe("Namespace, Manager, SharedMemory, ShareableList", () => {
     expect(SharedMemory.leaked()).toContain("api-block");
     shm.unlink();
     expect(SharedMemory.leaked()).not.toContain("api-block");
-    await expect(SharedMemory.attach("api-block", { timeout: 200 })).rejects.toBeInstanceOf(TimeoutError);
+    await expect(SharedMemory.attach("api-block", { timeout: 200 })).rejects.toBeInstanceOf(
+      TimeoutError,
+    );
     expect(() => SharedMemory.create("", 1)).toThrow(TypeError);
     expect(() => SharedMemory.create("x", 0)).toThrow(RangeError);
     expect(() => SharedMemory.from({ ...shm.handle, size: 99 })).toThrow(InvalidHandleError);

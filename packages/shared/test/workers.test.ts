@@ -3,11 +3,11 @@ import { runInWorkers, scaled } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import {
   Namespace,
+  ShareableList,
   SharedArray,
   SharedDict,
   SharedList,
   SharedMemory,
-  ShareableList,
   Value,
 } from "../src/index.js";
 
@@ -60,12 +60,20 @@ describe("SharedDict in real workers", () => {
     const done = new Int32Array(new SharedArrayBuffer(4));
     const times = scaled(5_000);
     const [writers, readers] = await Promise.all([
-      runInWorkers(scenarios, "snapshotWriter", { workers: 2, args: [dict.handle, 50, times, done], timeoutMs: 120_000 }),
-      runInWorkers<{ snapshots: number; torn: number; errors: string[] }>(scenarios, "snapshotReader", {
+      runInWorkers(scenarios, "snapshotWriter", {
         workers: 2,
-        args: [dict.handle, 2, done],
+        args: [dict.handle, 50, times, done],
         timeoutMs: 120_000,
       }),
+      runInWorkers<{ snapshots: number; torn: number; errors: string[] }>(
+        scenarios,
+        "snapshotReader",
+        {
+          workers: 2,
+          args: [dict.handle, 2, done],
+          timeoutMs: 120_000,
+        },
+      ),
     ]);
     expect(writers).toEqual([times, times]);
     for (const reader of readers) {
@@ -80,7 +88,11 @@ describe("SharedList in real workers", () => {
   it("push from 4 workers: every item present exactly once, per-worker order kept", async () => {
     const list = new SharedList<[number, number]>(undefined, { byteLength: 2048 });
     const times = scaled(3_000);
-    await runInWorkers(scenarios, "listPush", { workers: 4, args: [list.handle, times], timeoutMs: 120_000 });
+    await runInWorkers(scenarios, "listPush", {
+      workers: 4,
+      args: [list.handle, times],
+      timeoutMs: 120_000,
+    });
     expect(list.length).toBe(4 * times);
     const next = [0, 0, 0, 0];
     for (const [w, i] of list) {
@@ -95,7 +107,11 @@ describe("Value in real workers", () => {
   it("with the lock: 4 workers × read/spin/write give the exact total", async () => {
     const value = new Value("i", 0);
     const times = scaled(2_000);
-    await runInWorkers(scenarios, "valueLocked", { workers: 4, args: [value.handle, times], timeoutMs: 120_000 });
+    await runInWorkers(scenarios, "valueLocked", {
+      workers: 4,
+      args: [value.handle, times],
+      timeoutMs: 120_000,
+    });
     expect(value.value).toBe(4 * times);
   }, 130_000);
 
@@ -104,7 +120,11 @@ describe("Value in real workers", () => {
     // which is near-certain over this many iterations but not guaranteed.
     const value = new Value("i", 0, { lock: false });
     const times = scaled(20_000);
-    await runInWorkers(scenarios, "valueRacy", { workers: 4, args: [value.handle, times], timeoutMs: 120_000 });
+    await runInWorkers(scenarios, "valueRacy", {
+      workers: 4,
+      args: [value.handle, times],
+      timeoutMs: 120_000,
+    });
     const lost = 4 * times - value.value;
     console.log(`Value without a lock: ${lost} of ${4 * times} increments lost`);
     expect(lost).toBeGreaterThanOrEqual(0);
@@ -115,7 +135,11 @@ describe("Value in real workers", () => {
   it("atomic add without a lock: exact totals on a bigint64", async () => {
     const value = new Value("q", 0n, { lock: false });
     const times = scaled(10_000);
-    await runInWorkers(scenarios, "valueAdd", { workers: 4, args: [value.handle, times], timeoutMs: 120_000 });
+    await runInWorkers(scenarios, "valueAdd", {
+      workers: 4,
+      args: [value.handle, times],
+      timeoutMs: 120_000,
+    });
     expect(value.value).toBe(BigInt(4 * times));
   }, 130_000);
 });

@@ -1,22 +1,33 @@
 // Real-worker scenarios for @sabkit/shared (run by test/workers.test.ts).
+
+import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import { revive } from "@sabkit/core";
 import type { ScenarioContext } from "@sabkit/test-utils";
-import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import {
+  type ShareableList,
   SharedDict,
   SharedList,
   SharedMemory,
-  ShareableList,
   Value,
 } from "../../src/index.js";
 
-export function dictUpdate(ctx: ScenarioContext, handle: unknown, keys: number, times: number): number {
+export function dictUpdate(
+  ctx: ScenarioContext,
+  handle: unknown,
+  keys: number,
+  times: number,
+): number {
   const dict = SharedDict.from<string, number>(handle);
   for (let i = 0; i < times; i++) dict.update(`k${(i + ctx.index) % keys}`, (n = 0) => n + 1);
   return times;
 }
 
-export function dictInsert(ctx: ScenarioContext, handle: unknown, times: number, bodyLength: number): number {
+export function dictInsert(
+  ctx: ScenarioContext,
+  handle: unknown,
+  times: number,
+  bodyLength: number,
+): number {
   const dict = SharedDict.from<string, { w: number; i: number; body: string }>(handle);
   const body = "x".repeat(bodyLength);
   for (let i = 0; i < times; i++) dict.set(`w${ctx.index}:${i}`, { w: ctx.index, i, body });
@@ -59,7 +70,13 @@ export function valueAdd(_ctx: ScenarioContext, handle: unknown, times: number):
 }
 
 /** Writers keep every entry's fields equal (a: n, b: n * 2, c: "n"); readers snapshot and check. */
-export function snapshotWriter(ctx: ScenarioContext, handle: unknown, keys: number, times: number, done: Int32Array): number {
+export function snapshotWriter(
+  ctx: ScenarioContext,
+  handle: unknown,
+  keys: number,
+  times: number,
+  done: Int32Array,
+): number {
   const dict = SharedDict.from<string, { a: number; b: number; c: string }>(handle);
   for (let i = 0; i < times; i++) {
     const n = i * 10 + ctx.index;
@@ -71,7 +88,12 @@ export function snapshotWriter(ctx: ScenarioContext, handle: unknown, keys: numb
   return times;
 }
 
-export function snapshotReader(_ctx: ScenarioContext, handle: unknown, writers: number, done: Int32Array): { snapshots: number; torn: number; errors: string[] } {
+export function snapshotReader(
+  _ctx: ScenarioContext,
+  handle: unknown,
+  writers: number,
+  done: Int32Array,
+): { snapshots: number; torn: number; errors: string[] } {
   const dict = SharedDict.from<string, { a: number; b: number; c: string }>(handle);
   let snapshots = 0;
   let torn = 0;
@@ -79,7 +101,12 @@ export function snapshotReader(_ctx: ScenarioContext, handle: unknown, writers: 
   while (Atomics.load(done, 0) < writers || snapshots < 3) {
     try {
       for (const [key, value] of dict) {
-        if (typeof key !== "string" || value.b !== value.a * 2 || value.c !== String(value.a).repeat(1 + (value.a % 5))) torn++;
+        if (
+          typeof key !== "string" ||
+          value.b !== value.a * 2 ||
+          value.c !== String(value.a).repeat(1 + (value.a % 5))
+        )
+          torn++;
       }
       snapshots++;
     } catch (error) {
@@ -91,7 +118,11 @@ export function snapshotReader(_ctx: ScenarioContext, handle: unknown, writers: 
 }
 
 /** Attaches a block by name (over the BroadcastChannel) and one by revived handle. */
-export async function attachByName(_ctx: ScenarioContext, name: string, args: unknown): Promise<number[]> {
+export async function attachByName(
+  _ctx: ScenarioContext,
+  name: string,
+  args: unknown,
+): Promise<number[]> {
   const shm = await SharedMemory.attach(name, { timeout: 20_000 });
   const [list] = revive<[ShareableList]>(args);
   shm.buf[1] = (shm.buf[0] as number) + 1;
@@ -102,7 +133,16 @@ export async function attachByName(_ctx: ScenarioContext, name: string, args: un
 
 /** Share/revive of every kind in args. */
 export function reviveAll(_ctx: ScenarioContext, args: unknown): string[] {
-  const [dict, list, value, array, ns] = revive<[SharedDict<string, number>, SharedList<number>, Value<"i">, { array: Int32Array }, { set(k: string, v: unknown): void }]>(args);
+  const [dict, list, value, array, ns] =
+    revive<
+      [
+        SharedDict<string, number>,
+        SharedList<number>,
+        Value<"i">,
+        { array: Int32Array },
+        { set(k: string, v: unknown): void },
+      ]
+    >(args);
   dict.set("worker", 1);
   list.push(7);
   value.add(1);

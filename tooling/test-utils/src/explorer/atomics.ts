@@ -51,14 +51,21 @@ function args(rest: readonly unknown[]): string {
 }
 
 /** Builds the instrumented Atomics object for `engine`. */
-export function instrumentedAtomics(engine: Engine<unknown>): typeof Atomics {
+export function instrumentedAtomics(current: () => Engine<unknown> | undefined): typeof Atomics {
+  // Before the engine exists (setup) and between schedules (check) every call
+  // goes to the real Atomics, with instrumented views unwrapped.
+  const active = (): Engine<unknown> | undefined => {
+    const engine = current();
+    return engine?.active ? engine : undefined;
+  };
   const fake: Record<string | symbol, unknown> = Object.create(null);
   for (const name of READ_MODIFY_WRITE) {
     const real = realFns[name]!;
     fake[name] = (maybeView: View, index: number, ...rest: unknown[]) => {
       const view = unwrap(maybeView);
-      const id = engine.active ? bufferId(view.buffer) : undefined;
-      if (id === undefined) return real(view, index, ...rest);
+      const engine = active();
+      const id = engine === undefined ? undefined : bufferId(view.buffer);
+      if (engine === undefined || id === undefined) return real(view, index, ...rest);
       // Throws the real TypeError/RangeError for a bad view or index, with no effect.
       REAL.load(view as Int32Array, index);
       const at = byteIndexOf(view, index);
@@ -72,9 +79,10 @@ export function instrumentedAtomics(engine: Engine<unknown>): typeof Atomics {
   fake.isLockFree = (size: number) => REAL.isLockFree(size);
   fake.wait = (maybeView: View, index: number, value: unknown, timeout?: unknown) => {
     const view = unwrap(maybeView);
-    const id = engine.active ? bufferId(view.buffer) : undefined;
-    if (id === undefined) {
-      if (!engine.active)
+    const engine = active();
+    const id = engine === undefined ? undefined : bufferId(view.buffer);
+    if (engine === undefined || id === undefined) {
+      if (engine === undefined)
         return REAL.wait(view as Int32Array, index, value as number, timeout as number);
       // Checks and compares without blocking; a wait that would block cannot be scheduled.
       const compared = REAL.wait(view as Int32Array, index, value as number, 0);
@@ -98,8 +106,10 @@ export function instrumentedAtomics(engine: Engine<unknown>): typeof Atomics {
   };
   fake.notify = (maybeView: View, index: number, count?: unknown) => {
     const view = unwrap(maybeView);
-    const id = engine.active ? bufferId(view.buffer) : undefined;
-    if (id === undefined) return REAL.notify(view as Int32Array, index, count as number);
+    const engine = active();
+    const id = engine === undefined ? undefined : bufferId(view.buffer);
+    if (engine === undefined || id === undefined)
+      return REAL.notify(view as Int32Array, index, count as number);
     const at = byteIndexOf(view, index);
     const limit = notifyCount(count);
     return engine.notify(
@@ -113,7 +123,7 @@ export function instrumentedAtomics(engine: Engine<unknown>): typeof Atomics {
   };
   fake.waitAsync = (maybeView: View, index: number, value: unknown, timeout?: unknown) => {
     const view = unwrap(maybeView);
-    const id = engine.active ? bufferId(view.buffer) : undefined;
+    const id = active() === undefined ? undefined : bufferId(view.buffer);
     if (id !== undefined) {
       throw new ExplorerUsageError(
         "Atomics.waitAsync is not modelled by the explorer: explore the blocking form (waitSync / acquire), " +
@@ -125,7 +135,7 @@ export function instrumentedAtomics(engine: Engine<unknown>): typeof Atomics {
     return native(view, index, value, timeout);
   };
   fake.pause = () => {
-    if (engine.active) engine.pause();
+    active()?.pause();
   };
   fake[Symbol.toStringTag] = "Atomics";
   return fake as unknown as typeof Atomics;

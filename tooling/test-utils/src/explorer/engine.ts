@@ -308,6 +308,15 @@ export class Engine<S> implements MemoryHooks {
       return -1;
     }
     const choice = options.length === 1 ? options[0]! : this.ask(options, true);
+    // Timing a waiter out while another thread could run is a choice nothing
+    // forced: it costs a preemption (else a waiter could time out and retry
+    // without bound at no cost).
+    if (
+      this.threads[choice]!.status === "blocked" &&
+      options.some((o) => this.threads[o]!.status === "runnable")
+    ) {
+      this.preemptions++;
+    }
     this.prepare(choice);
     return choice;
   }
@@ -510,7 +519,8 @@ export class Engine<S> implements MemoryHooks {
   /**
    * `Atomics.pause`: a yield. After at least one shared operation since the
    * thread's last yield, it is a step after which the thread steps aside for
-   * another runnable one (a free switch, not a preemption); otherwise nothing.
+   * the next runnable thread in cyclic order (a free switch, not a
+   * preemption, and not a choice); otherwise nothing.
    */
   pause(): void {
     const thread = this.threads[this.current]!;
@@ -525,11 +535,17 @@ export class Engine<S> implements MemoryHooks {
     thread.log.push({ sig: "yield", result: undefined });
     thread.replayAt++;
     this.stepped(() => "Atomics.pause() (yield)", undefined);
-    const others = this.enabled(this.current).filter((i) => this.threads[i]!.status === "runnable");
-    if (others.length === 0) return;
-    this.yielded = true;
-    const choice = others.length === 1 ? others[0]! : this.ask(others, true);
-    this.suspend(choice);
+    // The next runnable thread in cyclic order: a yield is not a branch of
+    // the search (a spin loop of n yields would multiply the schedules by
+    // 2^n with three threads), only a fair, free hand-off.
+    const count = this.threads.length;
+    for (let k = 1; k < count; k++) {
+      const other = (this.current + k) % count;
+      if (this.threads[other]!.status === "runnable") {
+        this.yielded = true;
+        this.suspend(other);
+      }
+    }
   }
 
   /** Virtual time in ms (logged, so replays see the same values). */

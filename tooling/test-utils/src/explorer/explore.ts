@@ -23,6 +23,7 @@ import {
   installBufferTracking,
   installViewConstructors,
   replaceGlobal,
+  restore as restoreMemory,
   snapshot,
   track,
 } from "./memory.js";
@@ -141,6 +142,12 @@ function withSession<S, T>(model: Model<S>, body: (session: Session<S>) => T): T
   const restores: (() => void)[] = [];
   try {
     restores.push(installViewConstructors());
+    restores.push(
+      replaceGlobal(
+        "Atomics",
+        instrumentedAtomics(() => engine as Engine<unknown> | undefined),
+      ),
+    );
     const untrack = installBufferTracking();
     let shared: S;
     try {
@@ -150,7 +157,6 @@ function withSession<S, T>(model: Model<S>, body: (session: Session<S>) => T): T
     }
     engine = new Engine<S>(model.threads, shared, snapshot(), { maxSteps: 0, timeouts: "any" });
     const proxyEngine = engine;
-    restores.push(replaceGlobal("Atomics", instrumentedAtomics(proxyEngine as Engine<unknown>)));
     const perf = globalThis.performance;
     const realNow = perf.now;
     perf.now = () => (proxyEngine.active ? proxyEngine.now() : realNow.call(perf));
@@ -163,7 +169,13 @@ function withSession<S, T>(model: Model<S>, body: (session: Session<S>) => T): T
     restores.push(() => {
       Date.now = realDateNow;
     });
-    return body({ engine, shared, model, name });
+    const saved = snapshot();
+    try {
+      return body({ engine, shared, model, name });
+    } finally {
+      // Leaves tracked memory as setup left it, not as the last schedule did.
+      restoreMemory(saved);
+    }
   } finally {
     for (const undo of restores.reverse()) undo();
     endTracking();
@@ -449,3 +461,66 @@ export function replay<S>(
 }
 
 export type { ChoicePoint, Chooser };
+
+export interface ExploreAllOptions {
+  /** Exhaustive bound (default 2). */
+  preemptionBound?: number;
+  /**
+   * Random and PCT schedules, each (default: `SABKIT_MODEL_SCHEDULES`, else
+   * 1000; multiplied by `SABKIT_STRESS_SCALE`). `SABKIT_MODEL_SCHEDULES=100000`
+   * runs the issue's 10^5 per model.
+   */
+  schedules?: number;
+  /** Base seed of the random modes (default: `SABKIT_SEED`, else fresh; printed on failure). */
+  seed?: number;
+  /** Passed to every mode. */
+  maxSteps?: number;
+  timeouts?: "any" | "when-stuck";
+  /** Where to print one line per mode (default console.log; `false` for silence). */
+  log?: ((line: string) => void) | false;
+}
+
+/** Random/PCT schedule count of {@link exploreAllModes} (SABKIT_MODEL_SCHEDULES × SABKIT_STRESS_SCALE). */
+export function modelSchedules(fallback = 1000): number {
+  const raw = process.env.SABKIT_MODEL_SCHEDULES;
+  const base = raw === undefined || raw === "" ? fallback : Number(raw);
+  if (!Number.isInteger(base) || base < 1) {
+    throw new RangeError(`SABKIT_MODEL_SCHEDULES must be a positive integer, got "${raw}"`);
+  }
+  const scaleRaw = process.env.SABKIT_STRESS_SCALE;
+  const scale = scaleRaw === undefined || scaleRaw === "" ? 1 : Number(scaleRaw);
+  return Math.max(1, Math.round(base * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
+}
+
+/**
+ * What a model test usually wants: every schedule within the preemption
+ * bound (must complete), then random and PCT schedules; throws the first
+ * failure; prints one line per mode (schedules, longest schedule, time).
+ */
+export function exploreAllModes<S>(
+  model: Model<S>,
+  options: ExploreAllOptions = {},
+): ExploreReport[] {
+  const schedules = options.schedules ?? modelSchedules();
+  const shared = { maxSteps: options.maxSteps, timeouts: options.timeouts, seed: options.seed };
+  const log = options.log === undefined ? console.log : options.log;
+  const reports: ExploreReport[] = [];
+  for (const mode of ["exhaustive", "random", "pct"] as const) {
+    const report = explore(model, {
+      ...shared,
+      mode,
+      preemptionBound: options.preemptionBound ?? DEFAULTS.preemptionBound,
+      schedules: mode === "exhaustive" ? undefined : schedules,
+    });
+    if (report.failure !== undefined) throw report.failure;
+    if (!report.complete) throw new Error(`${report.model}: ${mode} exploration did not complete`);
+    if (log !== false) {
+      log(
+        `[explorer] ${report.model}: ${mode}${mode === "exhaustive" ? ` (bound ${options.preemptionBound ?? DEFAULTS.preemptionBound})` : ""} ` +
+          `${report.schedules} schedules, longest ${report.maxSteps} steps, ${Math.round(report.elapsedMs)} ms`,
+      );
+    }
+    reports.push(report);
+  }
+  return reports;
+}

@@ -23,13 +23,17 @@ export {
   type TraceStep,
 } from "./errors.js";
 export {
+  type ExploreAllOptions,
   type ExploreMode,
   type ExploreOptions,
   type ExploreReport,
   explore,
+  exploreAllModes,
   type Model,
+  modelSchedules,
   replay,
   type SetupContext,
   verify,
 } from "./explore.js";
+export { installViewConstructorsForGood } from "./memory.js";
 export { decodeSchedule, encodeSchedule } from "./strategies.js";

@@ -211,6 +211,7 @@ function replaceGlobal(name: string, value: unknown): Restore {
  * tracked memory are instrumented. Returns the function that puts them back.
  */
 export function installViewConstructors(): Restore {
+  if (permanent) return () => {};
   const restores: Restore[] = [];
   const scope = globalThis as unknown as Record<
     string,
@@ -235,6 +236,21 @@ export function installViewConstructors(): Restore {
   return () => {
     for (const undo of restores.reverse()) undo();
   };
+}
+
+let permanent = false;
+
+/**
+ * Installs the instrumented view constructors for good (this JS thread), for
+ * code that keeps constructors at module load and compares them by identity
+ * (e.g. a table of element types): call it before importing that code. Views
+ * of memory that no exploration tracks stay plain views, so the only cost
+ * outside explorations is a Proxy `construct` per `new`.
+ */
+export function installViewConstructorsForGood(): void {
+  if (permanent) return;
+  installViewConstructors();
+  permanent = true;
 }
 
 /** While setup runs: every `new SharedArrayBuffer(...)` is tracked. */

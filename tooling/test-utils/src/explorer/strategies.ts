@@ -29,8 +29,14 @@ export class DfsChooser implements Chooser {
   constructor(private readonly bound: number) {}
 
   choose(point: ChoicePoint): number {
-    const options =
-      !point.forced && point.preemptions >= this.bound ? [point.current] : point.options;
+    let options = point.options;
+    if (point.preemptions >= this.bound) {
+      // No preemption left: continue, or (at a forced point) run a runnable
+      // thread rather than time a waiter out (which costs one when any can run).
+      if (!point.forced) options = [point.current];
+      else if (options.some((o) => !point.blocked(o)))
+        options = options.filter((o) => !point.blocked(o));
+    }
     if (options.length === 1) return options[0]!;
     if (this.depth < this.stack.length) {
       const choice = this.stack[this.depth++]!;

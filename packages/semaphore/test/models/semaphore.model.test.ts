@@ -1,0 +1,85 @@
+/**
+ * Interleaving models of Semaphore and BoundedSemaphore (their real code),
+ * run by the test-utils explorer: exhaustive at preemption bound 2, then
+ * random and PCT schedules (`SABKIT_MODEL_SCHEDULES=100000 npx vitest run
+ * test/models` for 10^5 each). Each logical thread gets its own identity.
+ */
+import { exploreAllModes } from "@sabkit/test-utils/explorer";
+import { describe, expect, it, vi } from "vitest";
+import { BoundedSemaphore, Semaphore } from "../../src/index.js";
+
+vi.mock("@sabkit/core", async (importOriginal) => {
+  const core = await importOriginal<typeof import("@sabkit/core")>();
+  const { logicalIdentity } = await import("@sabkit/test-utils/explorer");
+  return { ...core, threadIdentity: () => logicalIdentity() ?? core.threadIdentity() };
+});
+
+/** Models run thousands of schedules synchronously: give each its own bound. */
+const MODEL_TIME = 180_000;
+
+interface State {
+  readonly handle: unknown;
+  /** [0] = holders right now, [1] = most holders seen. */
+  readonly data: Int32Array;
+}
+
+function holdOnce(data: Int32Array): void {
+  const now = Atomics.add(data, 0, 1) + 1;
+  for (let max = Atomics.load(data, 1); now > max; max = Atomics.load(data, 1)) {
+    Atomics.compareExchange(data, 1, max, now);
+  }
+  Atomics.sub(data, 0, 1);
+}
+
+describe("Semaphore model", () => {
+  it(
+    "3 threads, 2 permits: at most 2 holders, no lost wake-up, permits restored",
+    () => {
+      exploreAllModes<State>({
+        name: "Semaphore(2) x3",
+        setup: () => ({
+          handle: new Semaphore(2).handle,
+          data: new Int32Array(new SharedArrayBuffer(8)),
+        }),
+        threads: [0, 1, 2].map(() => ({ handle, data }: State) => {
+          const sem = Semaphore.from(handle);
+          using _held = sem.acquire();
+          holdOnce(data);
+        }),
+        check: ({ handle, data }) => {
+          expect(Atomics.load(data, 1)).toBeLessThanOrEqual(2);
+          const sem = Semaphore.from(handle);
+          expect([sem.tryAcquire(), sem.tryAcquire(), sem.tryAcquire()]).toEqual([
+            true,
+            true,
+            false,
+          ]);
+        },
+      });
+    },
+    MODEL_TIME,
+  );
+
+  it(
+    "BoundedSemaphore(1) as a lock between 2 threads x 2",
+    () => {
+      exploreAllModes<State>({
+        name: "BoundedSemaphore(1) 2x2",
+        setup: () => ({
+          handle: new BoundedSemaphore(1).handle,
+          data: new Int32Array(new SharedArrayBuffer(8)),
+        }),
+        threads: [0, 1].map(() => ({ handle, data }: State) => {
+          const sem = BoundedSemaphore.from(handle);
+          for (let i = 0; i < 2; i++) {
+            sem.acquire();
+            holdOnce(data);
+            sem.release();
+          }
+        }),
+        check: ({ data }) => expect(Atomics.load(data, 1)).toBe(1),
+      });
+    },
+    MODEL_TIME,
+  );
+});

@@ -63,7 +63,7 @@ const write = (path, text) => writeFileSync(new URL(path, root), text);
 write("package.json", `${JSON.stringify(pkg, null, 2)}\n`);
 write(
   "tsconfig.json",
-  `${JSON.stringify({ extends: "@sabkit/tsconfig/base.json", include: ["src", "test", "bench", "*.ts"] }, null, 2)}\n`,
+  `${JSON.stringify({ extends: "@sabkit/tsconfig/base.json", include: ["src", "test", "bench", "vitest.config.ts"] }, null, 2)}\n`,
 );
 write(
   "tsup.config.ts",

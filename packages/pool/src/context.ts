@@ -61,7 +61,8 @@ export class RunningTask implements TaskContext {
   }
 
   throwIfCancelled(): void {
-    if (this.cancelled()) throw new AbortError(undefined, "the pool cancelled this task (aborted or timed out)");
+    if (this.cancelled())
+      throw new AbortError(undefined, "the pool cancelled this task (aborted or timed out)");
   }
 
   get signal(): AbortSignal {
@@ -73,7 +74,9 @@ export class RunningTask implements TaskContext {
         this.#timer = setInterval(() => {
           if (this.cancelled()) {
             clearInterval(this.#timer);
-            controller.abort(new AbortError(undefined, "the pool cancelled this task (aborted or timed out)"));
+            controller.abort(
+              new AbortError(undefined, "the pool cancelled this task (aborted or timed out)"),
+            );
           }
         }, POLL_MS);
       }

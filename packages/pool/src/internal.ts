@@ -6,4 +6,10 @@
  */
 export * from "./index.js";
 export * from "./slot.js";
-export { RESULT_ERROR, RESULT_OK, RESULT_SKIPPED, runPoolWorker, type WorkerConfig } from "./worker.js";
+export {
+  RESULT_ERROR,
+  RESULT_OK,
+  RESULT_SKIPPED,
+  runPoolWorker,
+  type WorkerConfig,
+} from "./worker.js";

@@ -27,17 +27,25 @@
  *   it is still running `cancelGrace` ms later, its worker is terminated and
  *   replaced; the worker's other records had not started and are re-queued.
  */
-import { AbortError, ClosedError, FullError, SabkitError, TimeoutError, WorkerCrashedError } from "@sabkit/core";
+
+import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import type { WaitOptions } from "@sabkit/core";
+import {
+  AbortError,
+  ClosedError,
+  FullError,
+  SabkitError,
+  TimeoutError,
+  WorkerCrashedError,
+} from "@sabkit/core";
 import { Deadline, describe, reviveError, type SerializedError } from "@sabkit/core/internal";
 import { Process, type ResourceLimits } from "@sabkit/process";
 import { Queue } from "@sabkit/queue";
-import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import { CANCEL_WORDS, cancelRecord, createSlot, readSlotStats, startedSeq } from "./slot.js";
 import {
-  RESULT_ERROR,
   allNumbers,
   INPUTS_F64,
+  RESULT_ERROR,
   RESULT_OK,
   RESULT_OK_F64,
   type ResultRecord,
@@ -60,7 +68,8 @@ export type TaskResult<M, K extends keyof M> = M[K] extends (...args: never[]) =
   ? Awaited<R>
   : never;
 /** The first argument of task `K` (what `map` passes). */
-export type TaskItem<M, K extends keyof M> = TaskArgs<M, K> extends [infer A, ...unknown[]] ? A : never;
+export type TaskItem<M, K extends keyof M> =
+  TaskArgs<M, K> extends [infer A, ...unknown[]] ? A : never;
 
 /** Options of `new Pool(...)`. */
 export interface PoolOptions {
@@ -183,7 +192,7 @@ interface Worker {
 }
 
 /** Most records in flight on one worker (< CANCEL_WORDS, see slot.ts). */
-const WINDOW = 2048;
+const WINDOW = CANCEL_WORDS / 2;
 /** Most records in one batch (one queue message). */
 const BATCH_RECORDS = 512;
 /** Results taken per drain. */
@@ -222,14 +231,18 @@ function workerModuleUrl(): string {
 function checkPositiveInt(value: unknown, what: string, optional = true): number | undefined {
   if (value === undefined && optional) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) {
-    throw new RangeError(`Pool: ${what} must be an integer from 1 to 2^31-1, got ${describe(value)}`);
+    throw new RangeError(
+      `Pool: ${what} must be an integer from 1 to 2^31-1, got ${describe(value)}`,
+    );
   }
   return value;
 }
 
 function checkName(name: unknown, what: string): string {
   if (typeof name !== "string" || name === "") {
-    throw new TypeError(`Pool.${what}: the task name must be the name of an exported function, got ${describe(name)}`);
+    throw new TypeError(
+      `Pool.${what}: the task name must be the name of an exported function, got ${describe(name)}`,
+    );
   }
   return name;
 }
@@ -237,7 +250,9 @@ function checkName(name: unknown, what: string): string {
 function checkTaskOptions(options: unknown, what: string): TaskOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`Pool.${what}: options must be an object like { timeout, signal }, got ${describe(options)}`);
+    throw new TypeError(
+      `Pool.${what}: options must be an object like { timeout, signal }, got ${describe(options)}`,
+    );
   }
   const o = options as TaskOptions;
   // Validates timeout (RangeError) and signal (TypeError) the way every sabkit wait does.
@@ -247,7 +262,8 @@ function checkTaskOptions(options: unknown, what: string): TaskOptions {
 
 function resolveModule(module: unknown): string {
   if (module instanceof URL) return module.href;
-  if (typeof module === "string" && /^[a-z][a-z0-9+.-]+:/i.test(module)) return new URL(module).href;
+  if (typeof module === "string" && /^[a-z][a-z0-9+.-]+:/i.test(module))
+    return new URL(module).href;
   throw new TypeError(
     `new Pool(module): module must be a module URL (import.meta.url, or new URL("./tasks.js", import.meta.url)), got ${describe(module)}`,
   );
@@ -291,23 +307,34 @@ export class Pool<M = AnyTasks> {
   #workersStarted = 0;
   #roomWaiters: (() => void)[] = [];
   #stats = { completed: 0, failed: 0, cancelled: 0, crashed: 0 };
-  #idleWaiters: (() => void)[] = [];
 
   constructor(module: string | URL, options: PoolOptions = {}) {
     this.module = resolveModule(module);
     if (options === null || typeof options !== "object") {
-      throw new TypeError(`new Pool(module, options): options must be an object, got ${describe(options)}`);
+      throw new TypeError(
+        `new Pool(module, options): options must be an object, got ${describe(options)}`,
+      );
     }
     this.processes = checkPositiveInt(options.processes, "processes") ?? defaultProcesses();
     checkPositiveInt(options.maxTasksPerChild, "maxTasksPerChild");
     checkPositiveInt(options.chunksize, "chunksize");
     checkPositiveInt(options.maxQueue, "maxQueue");
     checkPositiveInt(options.maxCrashes, "maxCrashes");
-    if (options.cancelGrace !== undefined && (typeof options.cancelGrace !== "number" || !(options.cancelGrace >= 0))) {
-      throw new RangeError(`Pool: cancelGrace must be a number of milliseconds >= 0, got ${describe(options.cancelGrace)}`);
+    if (
+      options.cancelGrace !== undefined &&
+      (typeof options.cancelGrace !== "number" || !(options.cancelGrace >= 0))
+    ) {
+      throw new RangeError(
+        `Pool: cancelGrace must be a number of milliseconds >= 0, got ${describe(options.cancelGrace)}`,
+      );
     }
-    if (options.initializer !== undefined && (typeof options.initializer !== "string" || options.initializer === "")) {
-      throw new TypeError(`Pool: initializer must be the name of an exported function, got ${describe(options.initializer)}`);
+    if (
+      options.initializer !== undefined &&
+      (typeof options.initializer !== "string" || options.initializer === "")
+    ) {
+      throw new TypeError(
+        `Pool: initializer must be the name of an exported function, got ${describe(options.initializer)}`,
+      );
     }
     if (options.initArgs !== undefined && !Array.isArray(options.initArgs)) {
       throw new TypeError(`Pool: initArgs must be an array, got ${describe(options.initArgs)}`);
@@ -325,19 +352,29 @@ export class Pool<M = AnyTasks> {
    * and sabkit errors, the worker's stack), `WorkerCrashedError`, `AbortError`, `TimeoutError`,
    * `FullError` (beyond `maxQueue`), `ClosedError` (after `close()`/`terminate()`).
    */
-  apply<K extends TaskName<M>>(name: K, args: TaskArgs<M, K>, options?: TaskOptions): Promise<TaskResult<M, K>> {
+  apply<K extends TaskName<M>>(
+    name: K,
+    args: TaskArgs<M, K>,
+    options?: TaskOptions,
+  ): Promise<TaskResult<M, K>> {
     return this.submit(name, args, options);
   }
 
   /** `apply` whose promise can also be cancelled (`future.cancel()`), as `concurrent.futures`. */
-  submit<K extends TaskName<M>>(name: K, args: TaskArgs<M, K>, options?: TaskOptions): TaskFuture<TaskResult<M, K>> {
+  submit<K extends TaskName<M>>(
+    name: K,
+    args: TaskArgs<M, K>,
+    options?: TaskOptions,
+  ): TaskFuture<TaskResult<M, K>> {
     let rec: Rec | undefined;
     let settled = false;
     const promise = new Promise<TaskResult<M, K>>((resolve, reject) => {
       try {
         checkName(name, "apply");
         if (!Array.isArray(args)) {
-          throw new TypeError(`Pool.apply: args must be an array of arguments, got ${describe(args)}`);
+          throw new TypeError(
+            `Pool.apply: args must be an array of arguments, got ${describe(args)}`,
+          );
         }
         const o = checkTaskOptions(options, "apply");
         this.#checkOpen("apply");
@@ -367,7 +404,10 @@ export class Pool<M = AnyTasks> {
     }) as TaskFuture<TaskResult<M, K>>;
     promise.cancel = () => {
       if (settled || rec === undefined) return false;
-      this.#cancel(rec, new AbortError(undefined, "Pool: the task was cancelled through future.cancel()"));
+      this.#cancel(
+        rec,
+        new AbortError(undefined, "Pool: the task was cancelled through future.cancel()"),
+      );
       return true;
     };
     promise.done = () => settled;
@@ -375,12 +415,20 @@ export class Pool<M = AnyTasks> {
   }
 
   /** Python's `map`: `name(item)` for every item, results in order. Chunked (automatic chunksize as Python's). */
-  async map<K extends TaskName<M>>(name: K, items: Iterable<TaskItem<M, K>>, options?: MapOptions): Promise<TaskResult<M, K>[]> {
+  async map<K extends TaskName<M>>(
+    name: K,
+    items: Iterable<TaskItem<M, K>>,
+    options?: MapOptions,
+  ): Promise<TaskResult<M, K>[]> {
     return this.#mapLike(name, items, options, false, "map") as Promise<TaskResult<M, K>[]>;
   }
 
   /** Python's `starmap`: `name(...args)` for every argument tuple, results in order. */
-  async starmap<K extends TaskName<M>>(name: K, argsList: Iterable<TaskArgs<M, K>>, options?: MapOptions): Promise<TaskResult<M, K>[]> {
+  async starmap<K extends TaskName<M>>(
+    name: K,
+    argsList: Iterable<TaskArgs<M, K>>,
+    options?: MapOptions,
+  ): Promise<TaskResult<M, K>[]> {
     return this.#mapLike(name, argsList, options, true, "starmap") as Promise<TaskResult<M, K>[]>;
   }
 
@@ -389,13 +437,29 @@ export class Pool<M = AnyTasks> {
    * sent. Reads the input lazily (a bounded number of chunks ahead), so an infinite iterable
    * works; stopping early (`break`) cancels what is outstanding.
    */
-  imap<K extends TaskName<M>>(name: K, items: Iterable<TaskItem<M, K>> | AsyncIterable<TaskItem<M, K>>, options?: MapOptions): AsyncGenerator<TaskResult<M, K>, void, undefined> {
-    return this.#imap(name, items, options, true, "imap") as AsyncGenerator<TaskResult<M, K>, void, undefined>;
+  imap<K extends TaskName<M>>(
+    name: K,
+    items: Iterable<TaskItem<M, K>> | AsyncIterable<TaskItem<M, K>>,
+    options?: MapOptions,
+  ): AsyncGenerator<TaskResult<M, K>, void, undefined> {
+    return this.#imap(name, items, options, true, "imap") as AsyncGenerator<
+      TaskResult<M, K>,
+      void,
+      undefined
+    >;
   }
 
   /** Python's `imap_unordered`: as `imap`, results in completion order. */
-  imapUnordered<K extends TaskName<M>>(name: K, items: Iterable<TaskItem<M, K>> | AsyncIterable<TaskItem<M, K>>, options?: MapOptions): AsyncGenerator<TaskResult<M, K>, void, undefined> {
-    return this.#imap(name, items, options, false, "imapUnordered") as AsyncGenerator<TaskResult<M, K>, void, undefined>;
+  imapUnordered<K extends TaskName<M>>(
+    name: K,
+    items: Iterable<TaskItem<M, K>> | AsyncIterable<TaskItem<M, K>>,
+    options?: MapOptions,
+  ): AsyncGenerator<TaskResult<M, K>, void, undefined> {
+    return this.#imap(name, items, options, false, "imapUnordered") as AsyncGenerator<
+      TaskResult<M, K>,
+      void,
+      undefined
+    >;
   }
 
   /** Resolves when fewer than `maxQueue` tasks wait in the parent (at once without `maxQueue`). */
@@ -405,7 +469,8 @@ export class Pool<M = AnyTasks> {
     while (max !== undefined && this.#queued >= max) {
       this.#checkOpen("room");
       deadline.throwIfAborted();
-      if (deadline.expired) throw deadline.timeoutError("Pool.room (waiting for the queue to drain)");
+      if (deadline.expired)
+        throw deadline.timeoutError("Pool.room (waiting for the queue to drain)");
       await new Promise<void>((resolve) => {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const wake = (): void => {
@@ -470,7 +535,9 @@ export class Pool<M = AnyTasks> {
     this.#closed = true;
     if (this.#terminated) return;
     this.#terminated = true;
-    this.#failEverything(new ClosedError("Pool.terminate: the pool was terminated before this task finished"));
+    this.#failEverything(
+      new ClosedError("Pool.terminate: the pool was terminated before this task finished"),
+    );
     for (const w of this.#workers) {
       if (w === undefined) continue;
       w.terminatedByPool = true;
@@ -482,21 +549,28 @@ export class Pool<M = AnyTasks> {
   async join(options?: WaitOptions): Promise<void> {
     const deadline = Deadline.from(options, "Pool.join options");
     if (!this.#closed) {
-      throw new SabkitError("Pool.join: call close() or terminate() first (as Python's Pool.join requires)");
+      throw new SabkitError(
+        "Pool.join: call close() or terminate() first (as Python's Pool.join requires)",
+      );
     }
     for (;;) {
       const live = this.#workers.filter((w): w is Worker => w !== undefined);
       if (live.length === 0) return;
       deadline.throwIfAborted();
-      if (deadline.expired) throw deadline.timeoutError("Pool.join (waiting for the workers to exit)");
+      if (deadline.expired)
+        throw deadline.timeoutError("Pool.join (waiting for the workers to exit)");
       await Promise.race([
         Promise.all(live.map((w) => w.exited)),
         new Promise((resolve) => {
           const timer = setTimeout(resolve, deadline.forever ? 1000 : deadline.remainingMs(1000));
-          deadline.signal?.addEventListener("abort", () => {
-            clearTimeout(timer);
-            resolve(undefined);
-          }, { once: true });
+          deadline.signal?.addEventListener(
+            "abort",
+            () => {
+              clearTimeout(timer);
+              resolve(undefined);
+            },
+            { once: true },
+          );
         }),
       ]);
     }
@@ -513,7 +587,9 @@ export class Pool<M = AnyTasks> {
   #checkOpen(what: string): void {
     if (this.#broken !== undefined) throw this.#broken;
     if (this.#closed) {
-      throw new ClosedError(`Pool.${what}: the pool is closed (close() or terminate() was called); create a new Pool`);
+      throw new ClosedError(
+        `Pool.${what}: the pool is closed (close() or terminate() was called); create a new Pool`,
+      );
     }
   }
 
@@ -549,7 +625,13 @@ export class Pool<M = AnyTasks> {
       const onAbort = (): void => this.#cancel(rec, new AbortError(signal?.reason));
       if (timeout !== undefined) {
         timer = setTimeout(
-          () => this.#cancel(rec, new TimeoutError(`Pool: the task "${name}" did not finish within ${timeout} ms; it was cancelled`)),
+          () =>
+            this.#cancel(
+              rec,
+              new TimeoutError(
+                `Pool: the task "${name}" did not finish within ${timeout} ms; it was cancelled`,
+              ),
+            ),
           timeout,
         );
       }
@@ -606,7 +688,10 @@ export class Pool<M = AnyTasks> {
     if (live.length === 0) return;
     // A share of the outstanding records per worker (so long tasks spread), at least 2 (so a
     // worker has its next record while the parent reads the last result), at most WINDOW.
-    const target = Math.min(WINDOW, Math.max(2, Math.ceil((this.#queued + this.#inFlight) / (live.length * 4))));
+    const target = Math.min(
+      WINDOW,
+      Math.max(2, Math.ceil((this.#queued + this.#inFlight) / (live.length * 4))),
+    );
     const maxPer = this.#options.maxTasksPerChild;
     let progress = true;
     while (progress && this.#queued > 0) {
@@ -634,7 +719,9 @@ export class Pool<M = AnyTasks> {
   /** Puts `recs` as one batch in `w`'s queue; false (records back in the deque) when the ring is full. */
   #send(w: Worker, recs: Rec[]): boolean {
     const firstSeq = w.nextSeq;
-    const batch: TaskBatch = recs.map((rec, i): TaskRecord => [firstSeq + i, rec.name, rec.inputs, spreadOf(rec)]);
+    const batch: TaskBatch = recs.map(
+      (rec, i): TaskRecord => [firstSeq + i, rec.name, rec.inputs, spreadOf(rec)],
+    );
     let put: number;
     try {
       put = w.tasks.tryPutMany([batch]);
@@ -665,7 +752,10 @@ export class Pool<M = AnyTasks> {
       this.#stats.failed += rec.items;
       rec.reject(
         error instanceof TypeError
-          ? new TypeError(`Pool: the arguments of task "${rec.name}" cannot be sent to a worker: ${error.message}`, { cause: error })
+          ? new TypeError(
+              `Pool: the arguments of task "${rec.name}" cannot be sent to a worker: ${error.message}`,
+              { cause: error },
+            )
           : error,
       );
       return false;
@@ -736,7 +826,9 @@ export class Pool<M = AnyTasks> {
       rec.cleanup?.();
       if (status === RESULT_OK || status === RESULT_OK_F64) {
         this.#stats.completed += rec.items;
-        rec.resolve(status === RESULT_OK ? (payload as unknown[]) : toArray(payload as Float64Array));
+        rec.resolve(
+          status === RESULT_OK ? (payload as unknown[]) : toArray(payload as Float64Array),
+        );
       } else if (status === RESULT_ERROR) {
         this.#stats.failed += rec.items;
         rec.reject(reviveError(payload as SerializedError));
@@ -879,7 +971,10 @@ export class Pool<M = AnyTasks> {
         for (const other of this.#workers) if (other !== undefined) this.#retire(other);
       }
     }
-    const replace = !this.#terminated && this.#broken === undefined && (!this.#closed || this.#queued > 0 || this.#inFlight > 0);
+    const replace =
+      !this.#terminated &&
+      this.#broken === undefined &&
+      (!this.#closed || this.#queued > 0 || this.#inFlight > 0);
     if (replace) this.#spawn(w.index, w.generation + 1);
     this.#flush();
     this.#maybeRetireAll();
@@ -923,10 +1018,18 @@ export class Pool<M = AnyTasks> {
     return Math.max(1, chunk);
   }
 
-  async #mapLike(name: unknown, items: unknown, options: MapOptions | undefined, star: boolean, what: string): Promise<unknown[]> {
+  async #mapLike(
+    name: unknown,
+    items: unknown,
+    options: MapOptions | undefined,
+    star: boolean,
+    what: string,
+  ): Promise<unknown[]> {
     checkName(name, what);
     if (items === null || typeof (items as Iterable<unknown>)?.[Symbol.iterator] !== "function") {
-      throw new TypeError(`Pool.${what}: items must be an iterable (an array, a generator), got ${describe(items)}`);
+      throw new TypeError(
+        `Pool.${what}: items must be an iterable (an array, a generator), got ${describe(items)}`,
+      );
     }
     const o = checkTaskOptions(options, what);
     const chunksize = checkPositiveInt(options?.chunksize, "chunksize");
@@ -934,21 +1037,32 @@ export class Pool<M = AnyTasks> {
     const all = Array.from(items as Iterable<unknown>);
     if (star) {
       for (const args of all) {
-        if (!Array.isArray(args)) throw new TypeError(`Pool.starmap: every item must be an argument array, got ${describe(args)}`);
+        if (!Array.isArray(args))
+          throw new TypeError(
+            `Pool.starmap: every item must be an argument array, got ${describe(args)}`,
+          );
       }
     }
     const size = this.#chunksizeFor(all.length, chunksize);
     const chunks: Promise<unknown[]>[] = [];
     const linked = new AbortController();
-    const signal = o.signal === undefined ? linked.signal : AbortSignal.any([o.signal, linked.signal]);
+    const signal =
+      o.signal === undefined ? linked.signal : AbortSignal.any([o.signal, linked.signal]);
     for (let i = 0; i < all.length; i += size) {
       const slice = all.slice(i, i + size);
       chunks.push(
         new Promise<unknown[]>((resolve, reject) => {
-          this.#enqueue(name as string, star || !allNumbers(slice) ? slice : Float64Array.from(slice as number[]), star, resolve, reject, {
-            signal,
-            timeout: o.timeout,
-          });
+          this.#enqueue(
+            name as string,
+            star || !allNumbers(slice) ? slice : Float64Array.from(slice as number[]),
+            star,
+            resolve,
+            reject,
+            {
+              signal,
+              timeout: o.timeout,
+            },
+          );
         }),
       );
     }
@@ -963,20 +1077,30 @@ export class Pool<M = AnyTasks> {
     }
   }
 
-  async *#imap(name: unknown, items: unknown, options: MapOptions | undefined, ordered: boolean, what: string): AsyncGenerator<unknown, void, undefined> {
+  async *#imap(
+    name: unknown,
+    items: unknown,
+    options: MapOptions | undefined,
+    ordered: boolean,
+    what: string,
+  ): AsyncGenerator<unknown, void, undefined> {
     checkName(name, what);
     const o = checkTaskOptions(options, what);
-    const chunksize = checkPositiveInt(options?.chunksize, "chunksize") ?? this.#options.chunksize ?? 1;
+    const chunksize =
+      checkPositiveInt(options?.chunksize, "chunksize") ?? this.#options.chunksize ?? 1;
     const asyncIt = (items as AsyncIterable<unknown>)?.[Symbol.asyncIterator];
     const syncIt = (items as Iterable<unknown>)?.[Symbol.iterator];
     if (items === null || (typeof asyncIt !== "function" && typeof syncIt !== "function")) {
-      throw new TypeError(`Pool.${what}: items must be an iterable or async iterable, got ${describe(items)}`);
+      throw new TypeError(
+        `Pool.${what}: items must be an iterable or async iterable, got ${describe(items)}`,
+      );
     }
     this.#checkOpen(what);
     const iterator: Iterator<unknown> | AsyncIterator<unknown> =
       typeof asyncIt === "function" ? asyncIt.call(items) : syncIt!.call(items);
     const linked = new AbortController();
-    const signal = o.signal === undefined ? linked.signal : AbortSignal.any([o.signal, linked.signal]);
+    const signal =
+      o.signal === undefined ? linked.signal : AbortSignal.any([o.signal, linked.signal]);
     // Chunks outstanding at once: keeps every worker busy while memory stays bounded.
     const ahead = Math.max(4 * this.processes, Math.ceil(1024 / chunksize));
     const inOrder: Promise<unknown[]>[] = [];
@@ -1001,7 +1125,10 @@ export class Pool<M = AnyTasks> {
         if (chunk.length === 0) break;
         outstanding++;
         const p = new Promise<unknown[]>((resolve, reject) => {
-          this.#enqueue(name as string, chunk, false, resolve, reject, { signal, timeout: o.timeout });
+          this.#enqueue(name as string, chunk, false, resolve, reject, {
+            signal,
+            timeout: o.timeout,
+          });
         });
         p.then(
           (values) => {

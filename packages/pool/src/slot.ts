@@ -129,7 +129,12 @@ export function markFinished(slot: Int32Array, seq: number): void {
 }
 
 /** Adds a run time to BUSY (and the histogram when enabled). Worker only. */
-export function recordRunTime(slot: Int32Array, totalBusyMs: number, ranMs: number, histogram: boolean): void {
+export function recordRunTime(
+  slot: Int32Array,
+  totalBusyMs: number,
+  ranMs: number,
+  histogram: boolean,
+): void {
   // Publishes the running total (units of 0.1 ms) to stats(); a snapshot, not a hand-off.
   Atomics.store(slot, BUSY, Math.floor(totalBusyMs * 10) | 0);
   if (histogram) {

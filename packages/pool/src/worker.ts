@@ -16,13 +16,25 @@ import { ClosedError } from "@sabkit/core";
 import { serializeError } from "@sabkit/core/internal";
 import { Queue, type QueueHandle } from "@sabkit/queue";
 import { RunningTask, setCurrentTask } from "./context.js";
-import { markFinished, markStarted, isCancelled, recordRunTime, type SlotHandle, slotFrom } from "./slot.js";
+import {
+  isCancelled,
+  markFinished,
+  markStarted,
+  recordRunTime,
+  type SlotHandle,
+  slotFrom,
+} from "./slot.js";
 
 /**
  * A task record: `[seq, task name, inputs, spread]`: with spread = 1 the inputs are argument
  * tuples (apply: one; starmap: a chunk), with 0 single arguments (a map chunk).
  */
-export type TaskRecord = [seq: number, name: string, inputs: unknown[] | Float64Array, spread: number];
+export type TaskRecord = [
+  seq: number,
+  name: string,
+  inputs: unknown[] | Float64Array,
+  spread: number,
+];
 /** What the parent puts in a worker's task queue: records in seq order. */
 export type TaskBatch = TaskRecord[];
 

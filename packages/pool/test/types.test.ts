@@ -11,7 +11,9 @@ describe("Pool<typeof import(module)> types", () => {
       expectTypeOf(pool.submit("slowSquare", [1, 2])).toEqualTypeOf<TaskFuture<number>>();
       expectTypeOf(pool.map("square", [1, 2, 3])).toEqualTypeOf<Promise<number[]>>();
       expectTypeOf(pool.starmap("add", [[1, 2]])).toEqualTypeOf<Promise<number[]>>();
-      expectTypeOf(pool.imap("square", [1])).toEqualTypeOf<AsyncGenerator<number, void, undefined>>();
+      expectTypeOf(pool.imap("square", [1])).toEqualTypeOf<
+        AsyncGenerator<number, void, undefined>
+      >();
       expectTypeOf(pool.apply("whoAmI", [])).toEqualTypeOf<
         Promise<{ index: number; generation: number; pid: number }>
       >();

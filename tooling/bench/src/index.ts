@@ -43,6 +43,11 @@ export interface BenchGroup {
   timeMs?: number;
   /** A sentence printed under the table: what the scenario is, what is measured. */
   note?: string;
+  /**
+   * Minimum timed calls per case (tinybench's default is 64, plus 16 warm-up
+   * calls): lower it for cases that take many milliseconds each.
+   */
+  iterations?: number;
 }
 
 export interface CaseResult {
@@ -74,12 +79,19 @@ function benchTimeMs(): number {
   return value;
 }
 
-async function measure(benchCase: BenchCase, timeMs: number): Promise<Omit<CaseResult, "speedup">> {
+async function measure(
+  benchCase: BenchCase,
+  timeMs: number,
+  iterations: number | undefined,
+): Promise<Omit<CaseResult, "speedup">> {
   await benchCase.setup?.();
   try {
     const bench = new Bench({
       time: timeMs,
       warmupTime: Math.min(250, timeMs / 4),
+      ...(iterations === undefined
+        ? {}
+        : { iterations, warmupIterations: Math.max(1, Math.ceil(iterations / 4)) }),
       throws: true,
     });
     bench.add(benchCase.name, benchCase.run as () => unknown);
@@ -143,7 +155,8 @@ export async function measureGroup(group: BenchGroup): Promise<GroupResult> {
     throw new Error(`group "${group.title}": baseline "${baseline}" is not one of its cases`);
   }
   const measured = [];
-  for (const benchCase of group.cases) measured.push(await measure(benchCase, timeMs));
+  for (const benchCase of group.cases)
+    measured.push(await measure(benchCase, timeMs, group.iterations));
   const base = measured.find((r) => r.name === baseline)!;
   return {
     title: group.title,

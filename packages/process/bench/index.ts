@@ -33,6 +33,7 @@ await runBench("process", [
   {
     title: "start → first instruction of the target",
     baseline: "new Worker (bare)",
+    iterations: 32,
     note: "One op = start a worker and wait (waitAsync) until its first instruction stores a flag; exits overlap the next op.",
     cases: [
       {
@@ -65,6 +66,7 @@ await runBench("process", [
   {
     title: `start + join of ${COUNT} processes`,
     baseline: "new Worker (bare)",
+    iterations: 16,
     note: `One op = start ${COUNT} workers running an empty module/function and wait until all have exited.`,
     cases: [
       {

@@ -20,10 +20,10 @@
  * taken under the lock: consistent, never torn, never invalidated by
  * concurrent writers. Order: table order (not insertion order).
  */
-import type { Codec, Handle, Shareable } from "@sabkit/core";
+import type { Codec, Handle, Shareable, WaitOptions } from "@sabkit/core";
 import { Lock, type LockHandle } from "@sabkit/lock";
 import { checkCodec, resolveCodec } from "./codecs.js";
-import { enter } from "./common.js";
+import { enter, STUCK_LOCK_MS } from "./common.js";
 import { defineKind, defineLayout, describe, registerKind } from "./core-internal.js";
 import { type DictKey, decodeKey, encodeKey, keyBuffer } from "./keys.js";
 import { allocateStore, DELETED, EMPTY, Store, type StoreOptions, USED } from "./store.js";
@@ -205,19 +205,63 @@ export class DictBase<K extends DictKey, V> {
    * counts.update("hits", (n = 0) => n + 1);
    * ```
    */
-  update(key: K, fn: (current: V | undefined, present: boolean) => V): V {
+  update(key: K, fn: (current: V | undefined, present: boolean) => V, options?: WaitOptions): V {
+    const [keyLength, hash] = this.#checkUpdate(key, fn, "update");
+    const keyCopy = keyBuffer().slice(0, keyLength);
+    if (options === undefined) enter(this.#lock, this.#name);
+    else this.#lock.acquire(options);
+    return this.#updateLocked(keyCopy, keyLength, hash, fn);
+  }
+
+  /**
+   * {@link update} that waits for the lock without blocking the thread
+   * (for a browser main thread, or with an AbortSignal).
+   *
+   * @throws TimeoutError / AbortError when `options.timeout` / `options.signal` end the wait.
+   */
+  async updateAsync(
+    key: K,
+    fn: (current: V | undefined, present: boolean) => V,
+    options?: WaitOptions,
+  ): Promise<V> {
+    const [keyLength, hash] = this.#checkUpdate(key, fn, "updateAsync");
+    const keyCopy = keyBuffer().slice(0, keyLength);
+    if (!this.#lock.tryAcquire()) {
+      await this.#lock.acquireAsync(options ?? { timeout: STUCK_LOCK_MS });
+    }
+    return this.#updateLocked(keyCopy, keyLength, hash, fn);
+  }
+
+  /**
+   * {@link update} that never waits: `undefined` when another worker holds
+   * the lock right now (nothing changed, fn not called).
+   */
+  tryUpdate(key: K, fn: (current: V | undefined, present: boolean) => V): V | undefined {
+    const [keyLength, hash] = this.#checkUpdate(key, fn, "tryUpdate");
+    const keyCopy = keyBuffer().slice(0, keyLength);
+    if (!this.#lock.tryAcquire()) return undefined;
+    return this.#updateLocked(keyCopy, keyLength, hash, fn);
+  }
+
+  #checkUpdate(key: K, fn: unknown, op: string): [number, number] {
     if (typeof fn !== "function") {
       throw new TypeError(
-        `${this.#name}.update(key, fn): fn must be a function, got ${describe(fn)}`,
+        `${this.#name}.${op}(key, fn): fn must be a function, got ${describe(fn)}`,
       );
     }
-    const [keyLength, hash] = encodeKey(key, `${this.#name}.update(key, fn)`);
+    return encodeKey(key, `${this.#name}.${op}(key, fn)`);
+  }
+
+  // Called holding the lock; releases it.
+  #updateLocked(
+    keyCopy: Uint8Array,
+    keyLength: number,
+    hash: number,
+    fn: (current: V | undefined, present: boolean) => V,
+  ): V {
     const store = this.#store;
-    enter(this.#lock, this.#name);
     try {
       store.check();
-      // The key buffer is reused by encodeKey: keep a copy while fn runs.
-      const keyCopy = keyBuffer().slice(0, keyLength);
       const slot = store.find(keyCopy, keyLength, hash);
       let current: V | undefined;
       if (slot >= 0) {

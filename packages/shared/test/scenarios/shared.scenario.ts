@@ -150,3 +150,13 @@ export function reviveAll(_ctx: ScenarioContext, args: unknown): string[] {
   ns.set("done", true);
   return [dict.constructor.name, list.constructor.name, value.constructor.name];
 }
+
+/** Holds the dict's lock until the test sets flags[1] (flags[0] = 1 once held). */
+export function holdDictLock(_ctx: ScenarioContext, handle: unknown, flags: Int32Array): void {
+  const dict = SharedDict.from(handle);
+  dict.getLock().acquire({ timeout: 30_000 });
+  Atomics.store(flags, 0, 1);
+  Atomics.notify(flags, 0);
+  while (Atomics.load(flags, 1) === 0) Atomics.wait(flags, 1, 0, 100);
+  dict.getLock().release();
+}

@@ -1,0 +1,25 @@
+/**
+ * sabkit: Python's `multiprocessing` for JavaScript and TypeScript, on
+ * shared memory. This package re-exports every sabkit package, so one
+ * install gives the whole toolkit:
+ *
+ * ```ts
+ * import { Lock, Pool, Process, Queue, isMainProcess } from "sabkit";
+ * ```
+ *
+ * Each primitive is also published on its own (`@sabkit/lock`,
+ * `@sabkit/queue`, …) for programs that want only one.
+ *
+ * @packageDocumentation
+ */
+export * from "@sabkit/atomics-sync-polyfill";
+export * from "@sabkit/barrier";
+export * from "@sabkit/core";
+export * from "@sabkit/event";
+export * from "@sabkit/lock";
+export * from "@sabkit/pipe";
+export * from "@sabkit/pool";
+export * from "@sabkit/process";
+export * from "@sabkit/queue";
+export * from "@sabkit/semaphore";
+export * from "@sabkit/shared";

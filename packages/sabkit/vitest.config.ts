@@ -1,0 +1,3 @@
+import { defineNodeConfig } from "@sabkit/test-utils/vitest";
+
+export default defineNodeConfig();

@@ -36,7 +36,7 @@ function byteIndexOf(view: View, index: number): number {
 function waitTimeout(timeout: unknown): number {
   const ms = Number(timeout);
   if (Number.isNaN(ms)) return Number.POSITIVE_INFINITY;
-  return ms < 0 ? 0 : ms;
+  return Math.max(ms, 0);
 }
 
 /** Atomics.notify's count: undefined is all, otherwise ToIntegerOrInfinity clamped at 0. */

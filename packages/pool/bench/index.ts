@@ -47,9 +47,16 @@ function sabkit(processes: number): Runner {
 function piscina(concurrentTasksPerWorker?: number): Runner {
   let pool: Piscina | undefined;
   return {
-    name: concurrentTasksPerWorker ? `piscina (concurrentTasksPerWorker ${concurrentTasksPerWorker})` : "piscina",
+    name: concurrentTasksPerWorker
+      ? `piscina (concurrentTasksPerWorker ${concurrentTasksPerWorker})`
+      : "piscina",
     async start() {
-      pool = new Piscina({ filename: TASKS_PATH, maxThreads: CORES, minThreads: CORES, concurrentTasksPerWorker });
+      pool = new Piscina({
+        filename: TASKS_PATH,
+        maxThreads: CORES,
+        minThreads: CORES,
+        concurrentTasksPerWorker,
+      });
       await Promise.all(range(100).map((x) => pool!.run(x)));
     },
     apply: (x) => pool!.run(x),
@@ -79,7 +86,11 @@ function workerpoolRunner(): Runner {
   return {
     name: "workerpool",
     async start() {
-      pool = workerpool.pool(WORKERPOOL_SCRIPT, { maxWorkers: CORES, minWorkers: CORES, workerType: "thread" });
+      pool = workerpool.pool(WORKERPOOL_SCRIPT, {
+        maxWorkers: CORES,
+        minWorkers: CORES,
+        workerType: "thread",
+      });
       await Promise.all(range(100).map((x) => pool!.exec("square", [x])));
     },
     apply: (x) => pool!.exec("square", [x]) as unknown as Promise<unknown>,
@@ -89,7 +100,14 @@ function workerpoolRunner(): Runner {
   };
 }
 
-const runners = (): Runner[] => [piscina(), piscina(64), tinypool(), workerpoolRunner(), sabkit(1), sabkit(2)];
+const runners = (): Runner[] => [
+  piscina(),
+  piscina(64),
+  tinypool(),
+  workerpoolRunner(),
+  sabkit(1),
+  sabkit(2),
+];
 
 function applyCase(runner: Runner): BenchCase {
   const xs = range(APPLY_BATCH);
@@ -184,7 +202,9 @@ function busyLocal(n: number): number {
 
 // -- one-shot 200k apply, and Python --------------------------------------------
 
-console.log(`### apply: ${ONE_SHOT.toLocaleString("en")} tiny tasks submitted one by one, awaited together, once per library\n`);
+console.log(
+  `### apply: ${ONE_SHOT.toLocaleString("en")} tiny tasks submitted one by one, awaited together, once per library\n`,
+);
 console.log("| library | tasks/s | vs piscina |\n| --- | ---: | ---: |");
 let piscinaRate = 0;
 for (const runner of runners()) {
@@ -200,7 +220,9 @@ for (const runner of runners()) {
 
 const py = python();
 if (py !== undefined) {
-  console.log(`\n### Python's multiprocessing.Pool (python3 subprocess, same run, ${MAP_ITEMS.toLocaleString("en")} items, ${CORES} processes)\n`);
+  console.log(
+    `\n### Python's multiprocessing.Pool (python3 subprocess, same run, ${MAP_ITEMS.toLocaleString("en")} items, ${CORES} processes)\n`,
+  );
   console.log("| Python | items/s |\n| --- | ---: |");
   console.log(`| apply_async one by one | ${rate(py.apply_async!)} |`);
   console.log(`| map(chunksize=1) | ${rate(py.map_chunksize_1!)} |`);

@@ -46,7 +46,7 @@ const text = [
   "measured in the same run, as a ratio (> 1× is faster than the baseline).",
   "Regenerate with `pnpm bench && pnpm bench:report`.",
   "",
-  ...sections,
+  sections.join("\n\n"),
   "",
 ].join("\n");
 writeFileSync(join(root, "BENCHMARKS.md"), text);

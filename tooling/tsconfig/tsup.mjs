@@ -11,7 +11,11 @@ export function defineLibraryConfig(options = {}) {
     format: ["esm"],
     target: "es2022",
     platform: options.platform ?? "neutral",
-    dts: { compilerOptions: { customConditions: [] } },
+    // Declarations come from tsc (tsconfig.build.json), one .d.ts per source
+    // file: tsup's bundled .d.ts re-exports shared chunks under mangled names
+    // when a package has several entries.
+    dts: false,
+    onSuccess: "tsc -p tsconfig.build.json",
     sourcemap: true,
     clean: true,
     splitting: true,

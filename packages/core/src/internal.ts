@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+
+export { checkCodec, resolveCodec } from "./codec/resolve.js";
 export { Deadline } from "./deadline.js";
 export { reviveError, type SerializedError, serializeError } from "./errors.js";
 export { defineKind, HandleKind, type KindSpec, kindTag } from "./handle.js";

@@ -46,12 +46,10 @@
  * InvalidHandleError (the ring was overwritten or used by two senders).
  */
 import {
-  bytesCodec,
   ClosedError,
   type Codec,
   type Handle,
   InvalidHandleError,
-  jsonCodec,
   type Shareable,
   structuredCodec,
   TimeoutError,
@@ -59,11 +57,13 @@ import {
 } from "@sabkit/core";
 import {
   allocate,
+  checkCodec,
   checkRegion,
   Deadline,
   defineKind,
   defineLayout,
   registerKind,
+  resolveCodec,
   validateCount,
   validateTimeout,
 } from "@sabkit/core/internal";
@@ -93,12 +93,6 @@ export const FRAME_HEADER_BYTES = 4;
 const SMALL_FRAME = 16 * 1024;
 /** Bodies up to this size are received into a reused scratch buffer by recv(). */
 const SCRATCH_BYTES = 16 * 1024;
-
-const BUILTIN_CODECS: readonly Codec<unknown>[] = [
-  structuredCodec,
-  jsonCodec,
-  bytesCodec as Codec<unknown>,
-];
 
 /** The handle of one end of a pipe. */
 export interface ConnectionHandle extends Handle<"pipe-connection"> {
@@ -244,7 +238,12 @@ export class Connection<T = unknown> implements Shareable<ConnectionHandle> {
     const valid = KIND.validate(handle, "Connection.from(handle)");
     return new Connection<T>(
       valid,
-      resolveCodec<T>(valid.codec, options?.codec, "Connection.from(handle)"),
+      resolveCodec<T>(
+        valid.codec,
+        options?.codec,
+        "Connection.from(handle)",
+        "Connection.from(handle, { codec })",
+      ),
     );
   }
 
@@ -1033,46 +1032,6 @@ function attachRing(
     );
   }
   return ring;
-}
-
-function checkCodec<T>(codec: unknown, what: string): Codec<T> {
-  if (
-    codec === null ||
-    typeof codec !== "object" ||
-    typeof (codec as Codec).encode !== "function" ||
-    typeof (codec as Codec).decode !== "function" ||
-    typeof (codec as Codec).name !== "string" ||
-    (codec as Codec).name === ""
-  ) {
-    throw new TypeError(
-      `${what}: a codec is an object { name, encode(value), decode(bytes) } such as structuredCodec, jsonCodec or bytesCodec`,
-    );
-  }
-  return codec as Codec<T>;
-}
-
-function resolveCodec<T>(name: unknown, given: Codec<T> | undefined, what: string): Codec<T> {
-  if (typeof name !== "string" || name === "") {
-    throw new InvalidHandleError(
-      `${what}: handle.codec must name the pipe's codec, got ${String(name)}`,
-    );
-  }
-  if (given !== undefined) {
-    const codec = checkCodec<T>(given, `${what} options.codec`);
-    if (codec.name !== name) {
-      throw new InvalidHandleError(
-        `${what}: the pipe was made with codec "${name}" but options.codec is "${codec.name}": pass the same codec`,
-      );
-    }
-    return codec;
-  }
-  const builtin = BUILTIN_CODECS.find((c) => c.name === name);
-  if (builtin === undefined) {
-    throw new InvalidHandleError(
-      `${what}: the pipe uses the codec "${name}", which is not built in: revive it with Connection.from(handle, { codec })`,
-    );
-  }
-  return builtin as Codec<T>;
 }
 
 function checkMaxLength(maxLength: unknown, what: string): number {

@@ -70,14 +70,12 @@
 import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import {
-  bytesCodec,
   ClosedError,
   type Codec,
   EmptyError,
   FullError,
   type Handle,
   InvalidHandleError,
-  jsonCodec,
   type Shareable,
   structuredCodec,
   type WaitOptions,
@@ -85,12 +83,14 @@ import {
 import {
   allocate,
   attach,
+  checkCodec,
   Deadline,
   defineKind,
   defineLayout,
   type HandleKind,
   MAX_COUNT,
   registerKind,
+  resolveCodec,
   validateCount,
 } from "@sabkit/core/internal";
 import { lockQueue, unlockQueue } from "./queue-lock.js";
@@ -172,25 +172,6 @@ export interface QueueFromOptions<T> {
 
 /** What `tryGet` returns. */
 export type TryGetResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
-
-const BUILTIN_CODECS = [structuredCodec, jsonCodec, bytesCodec] as readonly Codec<unknown>[];
-
-function checkCodec<T>(codec: unknown, what: string): Codec<T> {
-  if (
-    codec === null ||
-    typeof codec !== "object" ||
-    typeof (codec as Codec).encode !== "function" ||
-    typeof (codec as Codec).decode !== "function" ||
-    typeof (codec as Codec).name !== "string" ||
-    (codec as Codec).name === ""
-  ) {
-    throw new TypeError(
-      `${what} must be a Codec { name, encode(value): Uint8Array, decode(bytes) } ` +
-        "(e.g. structuredCodec, jsonCodec or bytesCodec from @sabkit/core)",
-    );
-  }
-  return codec as Codec<T>;
-}
 
 function corrupted(detail: string): InvalidHandleError {
   return new InvalidHandleError(
@@ -367,7 +348,12 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       handle = kind.makeHandle(region, { capacity, maxSize, codec: codec.name });
       this.codec = codec;
     } else {
-      this.codec = resolveCodec<T>(handle, options.codec, `${this.#name}.from(handle)`);
+      this.codec = resolveCodec<T>(
+        handle.codec,
+        options.codec,
+        `${this.#name}.from(handle)`,
+        `${this.#name}.from(handle, { codec })`,
+      );
     }
     const what = `${this.#name}.from(handle)`;
     const capacity = handle.capacity;
@@ -980,34 +966,4 @@ export function attachQueue<Q>(
 ): Q {
   const valid = kind.validate(handle, `${Class.name}.from(handle)`);
   return new Class({ ...options, [ATTACH]: valid } as never);
-}
-
-function resolveCodec<T>(
-  handle: QueueHandle<string>,
-  given: Codec<T> | undefined,
-  what: string,
-): Codec<T> {
-  const name = handle.codec;
-  if (typeof name !== "string" || name === "") {
-    throw new InvalidHandleError(
-      `${what}: handle.codec must name the queue's codec, got ${String(name)}`,
-    );
-  }
-  if (given !== undefined) {
-    const codec = checkCodec<T>(given, `${what} options.codec`);
-    if (codec.name !== name) {
-      throw new InvalidHandleError(
-        `${what}: the queue was made with codec "${name}" but options.codec is "${codec.name}": pass the same codec`,
-      );
-    }
-    return codec;
-  }
-  const builtin = BUILTIN_CODECS.find((c) => c.name === name);
-  if (builtin === undefined) {
-    throw new InvalidHandleError(
-      `${what}: the queue uses the codec "${name}", which is not built in: revive it with ` +
-        `Queue.from(handle, { codec }) passing that codec`,
-    );
-  }
-  return builtin as Codec<T>;
 }

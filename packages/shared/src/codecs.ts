@@ -1,46 +1,16 @@
-/** Finding a container's codec by name (built-ins in every thread). */
-import { bytesCodec, type Codec, jsonCodec, structuredCodec } from "@sabkit/core";
-import { describe, InvalidHandleError } from "./core-internal.js";
+/** The containers' codec: the default when none is given, otherwise core's checks. */
+import { type Codec, structuredCodec } from "@sabkit/core";
+import {
+  checkCodec as checkGivenCodec,
+  resolveCodec as resolveNamedCodec,
+} from "@sabkit/core/internal";
 
-const BUILT_IN = new Map<string, Codec<unknown>>([
-  [structuredCodec.name, structuredCodec],
-  [jsonCodec.name, jsonCodec as Codec<unknown>],
-  [bytesCodec.name, bytesCodec as Codec<unknown>],
-]);
-
+/** The codec for a new container: `structuredCodec` unless the options name one. */
 export function checkCodec(codec: unknown, what: string): Codec<unknown> {
-  if (codec === undefined) return structuredCodec;
-  const c = codec as Codec<unknown> | null;
-  if (
-    c === null ||
-    typeof c !== "object" ||
-    typeof c.encode !== "function" ||
-    typeof c.decode !== "function" ||
-    typeof c.name !== "string" ||
-    c.name === ""
-  ) {
-    throw new TypeError(
-      `${what}: codec must be a Codec { name, encode, decode } (e.g. jsonCodec), got ${describe(codec)}`,
-    );
-  }
-  return c;
+  return codec === undefined ? structuredCodec : checkGivenCodec(codec, `${what}: codec`);
 }
 
+/** The codec a revived container's handle names (`what` is e.g. "SharedList.from(handle)"). */
 export function resolveCodec(name: unknown, given: unknown, what: string): Codec<unknown> {
-  if (given !== undefined) {
-    const codec = checkCodec(given, what);
-    if (codec.name !== name) {
-      throw new InvalidHandleError(
-        `${what}: the container uses codec ${describe(name)} but codec "${codec.name}" was passed`,
-      );
-    }
-    return codec;
-  }
-  const codec = typeof name === "string" ? BUILT_IN.get(name) : undefined;
-  if (codec === undefined) {
-    throw new InvalidHandleError(
-      `${what}: the container uses codec ${describe(name)}, which is not built in: pass it again with from(handle, { codec })`,
-    );
-  }
-  return codec;
+  return resolveNamedCodec(name, given, what, "from(handle, { codec })");
 }

@@ -2,7 +2,8 @@
 // `pnpm test` log into one closing line: "tests: N passed, M failed".
 import { readFileSync } from "node:fs";
 
-const log = readFileSync(process.argv[2] ?? 0, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+const ansiColour = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+const log = readFileSync(process.argv[2] ?? 0, "utf8").replace(ansiColour, "");
 let passed = 0;
 let failed = 0;
 let packages = 0;

@@ -2,7 +2,7 @@
  * Helpers shared by the containers: the stuck-lock bound, the `lock` option
  * (Python's `lock=True/False/<lock>`), and a thread-local scratch buffer.
  */
-import { type Handle, TimeoutError } from "@sabkit/core";
+import { type Handle, TimeoutError, type WaitOptions } from "@sabkit/core";
 import { describe } from "@sabkit/core/internal";
 import { Lock, type LockHandle, RLock, type RLockHandle } from "@sabkit/lock";
 
@@ -56,4 +56,62 @@ let scratch = new Uint8Array(1024);
 export function scratchBytes(size: number): Uint8Array {
   if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
   return scratch;
+}
+
+/** What a container's try form returns: `ok: false` when another worker held the lock (nothing done). */
+export type TryResult<R> = { readonly ok: true; readonly value: R } | { readonly ok: false };
+
+/** The three forms of every container operation that takes the lock. */
+export type WaitForm = "wait" | "async" | "try";
+
+/** What an operation of form `F` returns when its result is `R`. */
+export type Formed<F extends WaitForm, R> = F extends "wait"
+  ? R
+  : F extends "async"
+    ? Promise<R>
+    : TryResult<R>;
+
+const BUSY: TryResult<never> = Object.freeze({ ok: false });
+
+/**
+ * Runs one container operation under `lock` in one of its three forms: the
+ * single implementation of every wait form of SharedDict, SharedList and
+ * Namespace. `body` runs holding the lock (it is released whatever happens);
+ * `after` runs on its result once the lock is released (decoding).
+ *
+ * - `"wait"` blocks: without options, bounded by {@link STUCK_LOCK_MS}
+ *   ({@link enter}); with options, `lock.acquire(options)` (TimeoutError,
+ *   AbortError, RangeError/TypeError from core's parseWaitOptions).
+ * - `"async"` waits with `lock.acquireAsync(options)` (default bound
+ *   STUCK_LOCK_MS) and resolves with the result.
+ * - `"try"` never waits: `{ ok: false }` when the lock is held right now
+ *   (body not run), else `{ ok: true, value }`.
+ */
+export function underLock<F extends WaitForm, R, O = R>(
+  lock: Lock,
+  form: F,
+  what: string,
+  options: WaitOptions | undefined,
+  body: () => R,
+  after?: (result: R) => O,
+): Formed<F, O> {
+  const run = (): O => {
+    let result: R;
+    try {
+      result = body();
+    } finally {
+      lock.release();
+    }
+    return after === undefined ? (result as unknown as O) : after(result);
+  };
+  if (form === "async") {
+    return lock.acquireAsync(options ?? { timeout: STUCK_LOCK_MS }).then(run) as Formed<F, O>;
+  }
+  if (form === "try") {
+    if (!lock.tryAcquire()) return BUSY as Formed<F, O>;
+    return { ok: true, value: run() } as Formed<F, O>;
+  }
+  if (options === undefined) enter(lock, what);
+  else lock.acquire(options);
+  return run() as Formed<F, O>;
 }

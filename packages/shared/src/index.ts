@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export type { LockOption } from "./common.js";
+export type { LockOption, TryResult } from "./common.js";
 export type { DictKey } from "./keys.js";
 export { Manager } from "./manager.js";
 export { Namespace } from "./namespace.js";

@@ -7,7 +7,7 @@
  * `ns.x` is never silently a local property and types stay checkable.
  * `toObject()` gives a consistent plain-object snapshot.
  */
-import type { Shareable } from "@sabkit/core";
+import type { Shareable, WaitOptions } from "@sabkit/core";
 import { registerKind } from "./core-internal.js";
 import {
   DictBase,
@@ -57,14 +57,17 @@ export class Namespace<T extends Record<string, unknown> = Record<string, unknow
     }
   }
 
-  /** The attribute `name`, or undefined. */
-  override get<N extends keyof T & string>(name: N): T[N] | undefined {
-    return super.get(name) as T[N] | undefined;
+  /**
+   * The attribute `name`, or undefined. The async and try forms are the
+   * dict's (`getAsync`, `tryGet`, `setAsync`, `trySet`, …).
+   */
+  override get<N extends keyof T & string>(name: N, options?: WaitOptions): T[N] | undefined {
+    return super.get(name, options) as T[N] | undefined;
   }
 
   /** Sets the attribute `name`. */
-  override set<N extends keyof T & string>(name: N, value: T[N]): this {
-    return super.set(name, value);
+  override set<N extends keyof T & string>(name: N, value: T[N], options?: WaitOptions): this {
+    return super.set(name, value, options);
   }
 
   /** A consistent snapshot of every attribute as a plain object. */

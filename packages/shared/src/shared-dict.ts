@@ -23,7 +23,7 @@
 import type { Codec, Handle, Shareable, WaitOptions } from "@sabkit/core";
 import { Lock, type LockHandle } from "@sabkit/lock";
 import { checkCodec, resolveCodec } from "./codecs.js";
-import { enter, STUCK_LOCK_MS } from "./common.js";
+import { enter, type Formed, type TryResult, underLock, type WaitForm } from "./common.js";
 import { defineKind, defineLayout, describe, registerKind } from "./core-internal.js";
 import { type DictKey, decodeKey, encodeKey, keyBuffer } from "./keys.js";
 import { allocateStore, DELETED, EMPTY, Store, type StoreOptions, USED } from "./store.js";
@@ -135,24 +135,38 @@ export class DictBase<K extends DictKey, V> {
     return this.#lock;
   }
 
-  /** The value of `key`, or undefined. */
-  get(key: K): V | undefined {
-    const [keyLength, hash] = encodeKey(key, `${this.#name}.get(key)`);
-    const bytes = this.#read(keyBuffer(), keyLength, hash);
-    return bytes === undefined ? undefined : this.codec.decode(bytes);
+  /**
+   * The value of `key`, or undefined. `options.timeout` bounds the wait for
+   * the lock (default: the 10 s stuck-lock bound).
+   *
+   * @throws TimeoutError / AbortError when `options` end the wait.
+   */
+  get(key: K, options?: WaitOptions): V | undefined {
+    return this.#get("wait", "get", key, options);
+  }
+
+  /** {@link get} that waits for the lock without blocking the thread. */
+  async getAsync(key: K, options?: WaitOptions): Promise<V | undefined> {
+    return this.#get("async", "getAsync", key, options);
+  }
+
+  /**
+   * {@link get} that never waits: `{ ok: false }` when another worker holds
+   * the lock right now, else `{ ok: true, value }` (`value` undefined for a
+   * missing key).
+   */
+  tryGet(key: K): TryResult<V | undefined> {
+    return this.#get("try", "tryGet", key, undefined);
   }
 
   /** `true` when `key` is present. */
-  has(key: K): boolean {
-    const [keyLength, hash] = encodeKey(key, `${this.#name}.has(key)`);
-    const store = this.#store;
-    enter(this.#lock, this.#name);
-    try {
-      store.check();
-      return store.find(keyBuffer(), keyLength, hash) >= 0;
-    } finally {
-      this.#lock.release();
-    }
+  has(key: K, options?: WaitOptions): boolean {
+    return this.#has("wait", "has", key, options);
+  }
+
+  /** {@link has} that waits for the lock without blocking the thread. */
+  async hasAsync(key: K, options?: WaitOptions): Promise<boolean> {
+    return this.#has("async", "hasAsync", key, options);
   }
 
   /**
@@ -160,38 +174,46 @@ export class DictBase<K extends DictKey, V> {
    *
    * @throws TypeError for a bad key or a value the codec cannot encode;
    * RangeError for an entry larger than the dict can ever hold; FullError when
-   * the dict cannot grow to hold it (nothing changed in either case).
+   * the dict cannot grow to hold it (nothing changed in either case);
+   * TimeoutError / AbortError when `options` end the wait.
    */
-  set(key: K, value: V): this {
-    const [keyLength, hash] = encodeKey(key, `${this.#name}.set(key, value)`);
-    const bytes = this.codec.encode(value);
-    enter(this.#lock, this.#name);
-    try {
-      this.#write(keyBuffer(), keyLength, hash, bytes);
-    } finally {
-      this.#lock.release();
-    }
+  set(key: K, value: V, options?: WaitOptions): this {
+    this.#set("wait", "set", key, value, options);
     return this;
   }
 
+  /** {@link set} that waits for the lock without blocking the thread; resolves with this. */
+  async setAsync(key: K, value: V, options?: WaitOptions): Promise<this> {
+    await this.#set("async", "setAsync", key, value, options);
+    return this;
+  }
+
+  /** {@link set} that never waits: `false` (nothing written) when another worker holds the lock. */
+  trySet(key: K, value: V): boolean {
+    return this.#set("try", "trySet", key, value, undefined).ok;
+  }
+
   /** Removes `key`; `true` if it was present. */
-  delete(key: K): boolean {
-    const [keyLength, hash] = encodeKey(key, `${this.#name}.delete(key)`);
-    const store = this.#store;
-    enter(this.#lock, this.#name);
-    try {
-      store.check();
-      const slot = store.find(keyBuffer(), keyLength, hash);
-      if (slot < 0) return false;
-      const offset = store.recordAt(slot);
-      store.addGarbage(store.sizeAt(offset));
-      store.setSlot(slot, 0, DELETED);
-      store.setCount(store.count - 1);
-      store.touch();
-      return true;
-    } finally {
-      this.#lock.release();
-    }
+  delete(key: K, options?: WaitOptions): boolean {
+    return this.#delete("wait", "delete", key, options);
+  }
+
+  /** {@link delete} that waits for the lock without blocking the thread. */
+  async deleteAsync(key: K, options?: WaitOptions): Promise<boolean> {
+    return this.#delete("async", "deleteAsync", key, options);
+  }
+
+  /**
+   * {@link delete} that never waits: `{ ok: false }` (nothing removed) when
+   * another worker holds the lock, else `{ ok: true, value: wasPresent }`.
+   */
+  tryDelete(key: K): TryResult<boolean> {
+    return this.#delete("try", "tryDelete", key, undefined);
+  }
+
+  /** Removes every entry. */
+  clear(options?: WaitOptions): void {
+    this.#run("wait", "clear", options, (store) => store.clear());
   }
 
   /**
@@ -206,11 +228,7 @@ export class DictBase<K extends DictKey, V> {
    * ```
    */
   update(key: K, fn: (current: V | undefined, present: boolean) => V, options?: WaitOptions): V {
-    const [keyLength, hash] = this.#checkUpdate(key, fn, "update");
-    const keyCopy = keyBuffer().slice(0, keyLength);
-    if (options === undefined) enter(this.#lock, this.#name);
-    else this.#lock.acquire(options);
-    return this.#updateLocked(keyCopy, keyLength, hash, fn);
+    return this.#update("wait", "update", key, fn, options);
   }
 
   /**
@@ -224,12 +242,7 @@ export class DictBase<K extends DictKey, V> {
     fn: (current: V | undefined, present: boolean) => V,
     options?: WaitOptions,
   ): Promise<V> {
-    const [keyLength, hash] = this.#checkUpdate(key, fn, "updateAsync");
-    const keyCopy = keyBuffer().slice(0, keyLength);
-    if (!this.#lock.tryAcquire()) {
-      await this.#lock.acquireAsync(options ?? { timeout: STUCK_LOCK_MS });
-    }
-    return this.#updateLocked(keyCopy, keyLength, hash, fn);
+    return this.#update("async", "updateAsync", key, fn, options);
   }
 
   /**
@@ -237,31 +250,119 @@ export class DictBase<K extends DictKey, V> {
    * the lock right now (nothing changed, fn not called).
    */
   tryUpdate(key: K, fn: (current: V | undefined, present: boolean) => V): V | undefined {
-    const [keyLength, hash] = this.#checkUpdate(key, fn, "tryUpdate");
-    const keyCopy = keyBuffer().slice(0, keyLength);
-    if (!this.#lock.tryAcquire()) return undefined;
-    return this.#updateLocked(keyCopy, keyLength, hash, fn);
+    const result = this.#update("try", "tryUpdate", key, fn, undefined);
+    return result.ok ? result.value : undefined;
   }
 
-  #checkUpdate(key: K, fn: unknown, op: string): [number, number] {
+  // One operation under the lock in form F (see underLock); checks the store first.
+  #run<F extends WaitForm, R, O = R>(
+    form: F,
+    op: string,
+    options: WaitOptions | undefined,
+    body: (store: Store) => R,
+    after?: (result: R) => O,
+  ): Formed<F, O> {
+    const store = this.#store;
+    return underLock(
+      this.#lock,
+      form,
+      `${this.#name}.${op}`,
+      options,
+      () => {
+        store.check();
+        return body(store);
+      },
+      after,
+    );
+  }
+
+  // The encoded key: the thread's scratch buffer, or a copy when the form waits asynchronously.
+  #key(form: WaitForm, key: K, what: string): [Uint8Array, number, number] {
+    const [keyLength, hash] = encodeKey(key, `${this.#name}.${what}`);
+    const bytes = form === "async" ? keyBuffer().slice(0, keyLength) : keyBuffer();
+    return [bytes, keyLength, hash];
+  }
+
+  #get<F extends WaitForm>(
+    form: F,
+    op: string,
+    key: K,
+    options: WaitOptions | undefined,
+  ): Formed<F, V | undefined> {
+    const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
+    return this.#run(
+      form,
+      op,
+      options,
+      (store) => {
+        const slot = store.find(bytes, keyLength, hash);
+        if (slot < 0) return undefined;
+        const offset = store.recordAt(slot);
+        const start = offset + 8 + store.keyLength(offset);
+        return store.u8.slice(start, start + store.valueLength(offset));
+      },
+      (value) => (value === undefined ? undefined : this.codec.decode(value)),
+    );
+  }
+
+  #has<F extends WaitForm>(
+    form: F,
+    op: string,
+    key: K,
+    options: WaitOptions | undefined,
+  ): Formed<F, boolean> {
+    const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
+    return this.#run(form, op, options, (store) => store.find(bytes, keyLength, hash) >= 0);
+  }
+
+  #set<F extends WaitForm>(
+    form: F,
+    op: string,
+    key: K,
+    value: V,
+    options: WaitOptions | undefined,
+  ): Formed<F, void> {
+    const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key, value)`);
+    const encoded = this.codec.encode(value);
+    const copy = form === "async" ? encoded.slice() : encoded;
+    return this.#run(form, op, options, () => this.#write(bytes, keyLength, hash, copy));
+  }
+
+  #delete<F extends WaitForm>(
+    form: F,
+    op: string,
+    key: K,
+    options: WaitOptions | undefined,
+  ): Formed<F, boolean> {
+    const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
+    return this.#run(form, op, options, (store) => {
+      const slot = store.find(bytes, keyLength, hash);
+      if (slot < 0) return false;
+      const offset = store.recordAt(slot);
+      store.addGarbage(store.sizeAt(offset));
+      store.setSlot(slot, 0, DELETED);
+      store.setCount(store.count - 1);
+      store.touch();
+      return true;
+    });
+  }
+
+  #update<F extends WaitForm>(
+    form: F,
+    op: string,
+    key: K,
+    fn: (current: V | undefined, present: boolean) => V,
+    options: WaitOptions | undefined,
+  ): Formed<F, V> {
     if (typeof fn !== "function") {
       throw new TypeError(
         `${this.#name}.${op}(key, fn): fn must be a function, got ${describe(fn)}`,
       );
     }
-    return encodeKey(key, `${this.#name}.${op}(key, fn)`);
-  }
-
-  // Called holding the lock; releases it.
-  #updateLocked(
-    keyCopy: Uint8Array,
-    keyLength: number,
-    hash: number,
-    fn: (current: V | undefined, present: boolean) => V,
-  ): V {
-    const store = this.#store;
-    try {
-      store.check();
+    const [keyLength, hash] = encodeKey(key, `${this.#name}.${op}(key, fn)`);
+    // A copy: fn may encode keys of other dicts (the scratch buffer is per thread).
+    const keyCopy = keyBuffer().slice(0, keyLength);
+    return this.#run(form, op, options, (store) => {
       const slot = store.find(keyCopy, keyLength, hash);
       let current: V | undefined;
       if (slot >= 0) {
@@ -272,20 +373,7 @@ export class DictBase<K extends DictKey, V> {
       const next = fn(current, slot >= 0);
       this.#write(keyCopy, keyLength, hash, this.codec.encode(next));
       return next;
-    } finally {
-      this.#lock.release();
-    }
-  }
-
-  /** Removes every entry. */
-  clear(): void {
-    enter(this.#lock, this.#name);
-    try {
-      this.#store.check();
-      this.#store.clear();
-    } finally {
-      this.#lock.release();
-    }
+    });
   }
 
   /** A consistent snapshot of every entry (taken under the lock). */
@@ -337,21 +425,6 @@ export class DictBase<K extends DictKey, V> {
       this.#lock.release();
     }
     return out;
-  }
-
-  #read(key: Uint8Array, keyLength: number, hash: number): Uint8Array | undefined {
-    const store = this.#store;
-    enter(this.#lock, this.#name);
-    try {
-      store.check();
-      const slot = store.find(key, keyLength, hash);
-      if (slot < 0) return undefined;
-      const offset = store.recordAt(slot);
-      const start = offset + 8 + store.keyLength(offset);
-      return store.u8.slice(start, start + store.valueLength(offset));
-    } finally {
-      this.#lock.release();
-    }
   }
 
   // Under the lock.

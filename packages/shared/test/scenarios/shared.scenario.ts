@@ -2,8 +2,10 @@
 
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import { revive } from "@sabkit/core";
+import type { Lock } from "@sabkit/lock";
 import type { ScenarioContext } from "@sabkit/test-utils";
 import {
+  Namespace,
   type ShareableList,
   SharedDict,
   SharedList,
@@ -153,10 +155,23 @@ export function reviveAll(_ctx: ScenarioContext, args: unknown): string[] {
 
 /** Holds the dict's lock until the test sets flags[1] (flags[0] = 1 once held). */
 export function holdDictLock(_ctx: ScenarioContext, handle: unknown, flags: Int32Array): void {
-  const dict = SharedDict.from(handle);
-  dict.getLock().acquire({ timeout: 30_000 });
+  holdUntilReleased(SharedDict.from(handle).getLock(), flags);
+}
+
+/** Holds the list's lock until the test sets flags[1] (flags[0] = 1 once held). */
+export function holdListLock(_ctx: ScenarioContext, handle: unknown, flags: Int32Array): void {
+  holdUntilReleased(SharedList.from(handle).getLock(), flags);
+}
+
+/** Holds the namespace's lock until the test sets flags[1] (flags[0] = 1 once held). */
+export function holdNamespaceLock(_ctx: ScenarioContext, handle: unknown, flags: Int32Array): void {
+  holdUntilReleased(Namespace.from(handle).getLock(), flags);
+}
+
+function holdUntilReleased(lock: Lock, flags: Int32Array): void {
+  lock.acquire({ timeout: 30_000 });
   Atomics.store(flags, 0, 1);
   Atomics.notify(flags, 0);
   while (Atomics.load(flags, 1) === 0) Atomics.wait(flags, 1, 0, 100);
-  dict.getLock().release();
+  lock.release();
 }

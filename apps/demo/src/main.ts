@@ -6,7 +6,7 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import { BATCH, createMailbox, MailboxSender } from "./mailbox.js";
 import { mix } from "./work.js";
 
-const ITEMS = Number(process.env.SABKIT_DEMO_ITEMS ?? 2_000_000);
+const ITEMS = Number(process.env.SABKIT_DEMO_ITEMS ?? 20_000_000);
 if (!Number.isSafeInteger(ITEMS) || ITEMS <= 0) {
   throw new RangeError(
     `SABKIT_DEMO_ITEMS must be a positive integer, got ${process.env.SABKIT_DEMO_ITEMS}`,
@@ -28,70 +28,78 @@ function finished(worker: Worker): Promise<{ sum?: number; count?: number }> {
   });
 }
 
+/** Mixing workers: the only stage with real work, so the one to run in parallel. */
+const MIXERS = 2;
+
+function online(workers: Worker[]): Promise<unknown> {
+  return Promise.all(workers.map((w) => new Promise((r) => w.once("online", r))));
+}
+
 async function sharedPipeline(): Promise<Outcome> {
-  const toSquare = createMailbox();
-  const toSum = createMailbox();
-  const mixer = new Worker(workerUrl, {
-    workerData: { transport: "shared", operation: "mix", input: toSquare, output: toSum },
-  });
+  const toMix = Array.from({ length: MIXERS }, createMailbox);
+  const toSum = Array.from({ length: MIXERS }, createMailbox);
+  const mixers = toMix.map(
+    (input, k) =>
+      new Worker(workerUrl, {
+        workerData: { transport: "shared", operation: "mix", inputs: [input], output: toSum[k] },
+      }),
+  );
   const sum = new Worker(workerUrl, {
-    workerData: { transport: "shared", operation: "sum", input: toSum },
+    workerData: { transport: "shared", operation: "sum", inputs: toSum },
   });
   const result = finished(sum);
-  const mixerDone = finished(mixer);
-  await Promise.all([
-    new Promise((r) => mixer.once("online", r)),
-    new Promise((r) => sum.once("online", r)),
-  ]);
+  const mixersDone = Promise.all(mixers.map(finished));
+  await online([...mixers, sum]);
   const start = performance.now();
-  const sender = new MailboxSender(toSquare);
-  for (let i = 0; i < ITEMS; i += BATCH) {
+  const senders = toMix.map((buffer) => new MailboxSender(buffer));
+  for (let i = 0, b = 0; i < ITEMS; i += BATCH, b++) {
+    const sender = senders[b % MIXERS]!;
     const slot = sender.claim();
     const length = Math.min(BATCH, ITEMS - i);
     for (let j = 0; j < length; j++) slot[j] = (i + j) % 1000;
     sender.publish(length);
   }
-  sender.close();
+  for (const sender of senders) sender.close();
   const { sum: total = 0, count = 0 } = await result;
   const ms = performance.now() - start;
-  await mixerDone;
-  await Promise.all([mixer.terminate(), sum.terminate()]);
-  return { name: "shared memory (wait layer, batched)", ms, sum: total, count };
+  await mixersDone;
+  await Promise.all([...mixers, sum].map((w) => w.terminate()));
+  return { name: `shared memory (wait layer, ${MIXERS} mixers)`, ms, sum: total, count };
 }
 
 async function postMessagePipeline(): Promise<Outcome> {
-  const first = new MessageChannel();
-  const second = new MessageChannel();
-  const mixer = new Worker(workerUrl, {
-    workerData: {
-      transport: "postMessage",
-      operation: "mix",
-      input: first.port2,
-      output: second.port1,
-    },
-    transferList: [first.port2, second.port1],
-  });
+  const toMix = Array.from({ length: MIXERS }, () => new MessageChannel());
+  const toSum = Array.from({ length: MIXERS }, () => new MessageChannel());
+  const mixers = toMix.map(
+    (channel, k) =>
+      new Worker(workerUrl, {
+        workerData: {
+          transport: "postMessage",
+          operation: "mix",
+          inputs: [channel.port2],
+          output: toSum[k]!.port1,
+        },
+        transferList: [channel.port2, toSum[k]!.port1],
+      }),
+  );
   const sum = new Worker(workerUrl, {
-    workerData: { transport: "postMessage", operation: "sum", input: second.port2 },
-    transferList: [second.port2],
+    workerData: { transport: "postMessage", operation: "sum", inputs: toSum.map((c) => c.port2) },
+    transferList: toSum.map((c) => c.port2),
   });
   const result = finished(sum);
-  await Promise.all([
-    new Promise((r) => mixer.once("online", r)),
-    new Promise((r) => sum.once("online", r)),
-  ]);
+  await online([...mixers, sum]);
   const start = performance.now();
-  for (let i = 0; i < ITEMS; i += BATCH) {
+  for (let i = 0, b = 0; i < ITEMS; i += BATCH, b++) {
     const batch = new Float64Array(Math.min(BATCH, ITEMS - i));
     for (let j = 0; j < batch.length; j++) batch[j] = (i + j) % 1000;
-    first.port1.postMessage(batch, [batch.buffer]);
+    toMix[b % MIXERS]!.port1.postMessage(batch, [batch.buffer]);
   }
-  first.port1.postMessage(null);
+  for (const channel of toMix) channel.port1.postMessage(null);
   const { sum: total = 0, count = 0 } = await result;
   const ms = performance.now() - start;
-  first.port1.close();
-  await Promise.all([mixer.terminate(), sum.terminate()]);
-  return { name: "postMessage (same batches, transferred)", ms, sum: total, count };
+  for (const channel of toMix) channel.port1.close();
+  await Promise.all([...mixers, sum].map((w) => w.terminate()));
+  return { name: `postMessage (same batches, ${MIXERS} mixers)`, ms, sum: total, count };
 }
 
 function singleThread(): Outcome {

@@ -7,15 +7,17 @@ import { mix } from "./work.js";
 interface StageData {
   transport: "shared" | "postMessage";
   operation: "mix" | "sum";
-  input: SharedArrayBuffer | MessagePort;
+  /** One input for a mixer; one per mixer for the sum stage. */
+  inputs: (SharedArrayBuffer | MessagePort)[];
   output?: SharedArrayBuffer | MessagePort;
 }
 
 const data = workerData as StageData;
 
 function runShared(): void {
-  const receiver = new MailboxReceiver(data.input as SharedArrayBuffer);
+  const receivers = data.inputs.map((input) => new MailboxReceiver(input as SharedArrayBuffer));
   if (data.operation === "mix") {
+    const receiver = receivers[0]!;
     const sender = new MailboxSender(data.output as SharedArrayBuffer);
     for (let batch = receiver.next(); batch !== null; batch = receiver.next()) {
       const out = sender.claim();
@@ -26,9 +28,22 @@ function runShared(): void {
     sender.close();
     parentPort!.postMessage({ done: true });
   } else {
+    // The source deals batches to the mixers in turn, so taking them in
+    // turn here never waits on one mixer while another has a batch ready
+    // for longer than one batch.
     let sum = 0;
     let count = 0;
-    for (let batch = receiver.next(); batch !== null; batch = receiver.next()) {
+    const open = receivers.map(() => true);
+    let openCount = receivers.length;
+    for (let k = 0; openCount > 0; k = (k + 1) % receivers.length) {
+      if (!open[k]) continue;
+      const receiver = receivers[k]!;
+      const batch = receiver.next();
+      if (batch === null) {
+        open[k] = false;
+        openCount--;
+        continue;
+      }
       for (let i = 0; i < batch.length; i++) sum += batch[i]!;
       count += batch.length;
       receiver.release();
@@ -38,25 +53,28 @@ function runShared(): void {
 }
 
 function runPostMessage(): void {
-  const input = data.input as MessagePort;
   const output = data.output as MessagePort | undefined;
   let sum = 0;
   let count = 0;
-  input.on("message", (batch: Float64Array | null) => {
-    if (batch === null) {
-      if (output) output.postMessage(null);
-      parentPort!.postMessage({ done: true, sum, count });
-      input.close();
-      return;
-    }
-    if (data.operation === "mix") {
-      for (let i = 0; i < batch.length; i++) batch[i] = mix(batch[i]!);
-      output!.postMessage(batch, [batch.buffer as ArrayBuffer]);
-    } else {
-      for (let i = 0; i < batch.length; i++) sum += batch[i]!;
-      count += batch.length;
-    }
-  });
+  let openInputs = data.inputs.length;
+  for (const input of data.inputs as MessagePort[]) {
+    input.on("message", (batch: Float64Array | null) => {
+      if (batch === null) {
+        input.close();
+        if (--openInputs > 0) return;
+        if (output) output.postMessage(null);
+        parentPort!.postMessage({ done: true, sum, count });
+        return;
+      }
+      if (data.operation === "mix") {
+        for (let i = 0; i < batch.length; i++) batch[i] = mix(batch[i]!);
+        output!.postMessage(batch, [batch.buffer as ArrayBuffer]);
+      } else {
+        for (let i = 0; i < batch.length; i++) sum += batch[i]!;
+        count += batch.length;
+      }
+    });
+  }
 }
 
 if (data.transport === "shared") runShared();

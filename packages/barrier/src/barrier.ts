@@ -273,14 +273,7 @@ export class Barrier implements Shareable<BarrierHandle> {
       handle = BARRIER_KIND.makeHandle(region);
     }
     this.handle = handle;
-    this.#i32 = attach(
-      BARRIER_LAYOUT,
-      handle.buffer,
-      handle.byteOffset,
-      handle.byteLength,
-      "Barrier.from(handle)",
-    ).i32;
-    BARRIER_KIND.checkTag(this.#i32, TAG, "Barrier.from(handle)");
+    this.#i32 = BARRIER_KIND.attachHandle(handle, "Barrier.from(handle)");
     // Written once by the creator: read once and checked.
     const stored = Atomics.load(this.#i32, PARTIES);
     if (stored < 1 || stored > MAX_PARTIES) throw corrupted(`PARTIES holds ${stored}`);

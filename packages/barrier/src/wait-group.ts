@@ -137,14 +137,7 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
       handle = WAIT_GROUP_KIND.makeHandle(region);
     }
     this.handle = handle;
-    this.#i32 = attach(
-      WAIT_GROUP_LAYOUT,
-      handle.buffer,
-      handle.byteOffset,
-      handle.byteLength,
-      "WaitGroup.from(handle)",
-    ).i32;
-    WAIT_GROUP_KIND.checkTag(this.#i32, TAG, "WaitGroup.from(handle)");
+    this.#i32 = WAIT_GROUP_KIND.attachHandle(handle, "WaitGroup.from(handle)");
   }
 
   /**

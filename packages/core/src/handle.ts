@@ -15,7 +15,7 @@
  * InvalidHandleError instead of misreading memory.
  */
 import { InvalidHandleError } from "./errors.js";
-import { checkRegion, type Layout, type Region } from "./layout.js";
+import { attach, checkRegion, type Layout, type Region } from "./layout.js";
 import { describe } from "./options.js";
 
 /**
@@ -185,6 +185,19 @@ export class HandleKind<H extends Handle = Handle> {
     // Publishes the tag; receivers get it through the message that carries
     // the handle (postMessage happens after) and read it in checkTag.
     Atomics.store(i32, index, this.tag);
+  }
+
+  /**
+   * The int32 view of the primitive a (validated) handle points at, after
+   * checking its region against the layout and its type tag: what every
+   * primitive's constructor does with its handle.
+   *
+   * @throws InvalidHandleError for a region that does not fit the layout or a wrong tag.
+   */
+  attachHandle(handle: H, what = `${this.kind}.from(handle)`): Int32Array {
+    const { i32 } = attach(this.layout, handle.buffer, handle.byteOffset, handle.byteLength, what);
+    this.checkTag(i32, 0, what);
+    return i32;
   }
 
   /**

@@ -248,3 +248,24 @@ describe("a primitive built on core (the README's TinyLock)", () => {
     expect(() => TinyLock.from({ ...lock.handle, kind: "lock" })).toThrow(InvalidHandleError);
   });
 });
+
+describe("HandleKind.attachHandle", () => {
+  it("returns the primitive's int32 view once region and tag check out", () => {
+    const buffer = new SharedArrayBuffer(64);
+    const handle = WIDGET.validate(widgetHandle({ buffer }));
+    WIDGET.writeTag(new Int32Array(buffer, 16, 4));
+    const i32 = WIDGET.attachHandle(handle);
+    expect(i32.byteOffset).toBe(16);
+    expect(i32[0]).toBe(WIDGET.tag);
+  });
+
+  it("rejects a region holding another kind's tag, naming the caller", () => {
+    const buffer = new SharedArrayBuffer(64);
+    const handle = WIDGET.validate(widgetHandle({ buffer }));
+    GADGET.writeTag(new Int32Array(buffer, 16, 4));
+    expect(() => WIDGET.attachHandle(handle, "Widget.from(handle)")).toThrow(InvalidHandleError);
+    expect(() => WIDGET.attachHandle(handle, "Widget.from(handle)")).toThrow(
+      /^Widget\.from\(handle\): expected the test\.widget type tag/,
+    );
+  });
+});

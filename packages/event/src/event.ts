@@ -114,14 +114,7 @@ export class Event implements Shareable<EventHandle> {
       handle = EVENT_KIND.makeHandle(region);
     }
     this.handle = handle;
-    this.#i32 = attach(
-      EVENT_LAYOUT,
-      handle.buffer,
-      handle.byteOffset,
-      handle.byteLength,
-      "Event.from(handle)",
-    ).i32;
-    EVENT_KIND.checkTag(this.#i32, TAG, "Event.from(handle)");
+    this.#i32 = EVENT_KIND.attachHandle(handle, "Event.from(handle)");
   }
 
   /**

@@ -1,0 +1,389 @@
+/**
+ * The demo pipeline, three ways, on any platform (Node or a browser page):
+ *
+ *   reader  ──chunks──▶  counters (workers)  ──partial counts──▶  reducer
+ *
+ * - **sabkit**: the corpus lives in one SharedArrayBuffer; the reader puts
+ *   chunk numbers (a few bytes each) into a bounded sabkit `Queue`; counter
+ *   `Process`es read their chunk straight from shared memory (zero copy),
+ *   count it and put the partial counts into a results `Queue`; the reducer
+ *   merges them. Nothing but small messages moves.
+ * - **postMessage**: the same stages on plain workers; each chunk is copied
+ *   out of the corpus and transferred to a worker, the partial transferred
+ *   back (the usual hand-written worker code).
+ * - **single thread**: one loop counts the whole corpus into one table.
+ *
+ * All three produce a `CountSummary`, which must be identical.
+ */
+import { Process, Queue } from "sabkit";
+import type { CountSummary } from "./count.js";
+import { countWords, summarize, WordTable } from "./count.js";
+
+/** A plain worker for the postMessage pipeline (Node `worker_threads` or a browser `Worker`). */
+export interface PlainWorker {
+  post(message: unknown, transfer: Transferable[]): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onError(listener: (error: unknown) => void): void;
+  terminate(): Promise<unknown> | undefined | void;
+}
+
+/** What differs between Node and browsers: where the worker modules are. */
+export interface Platform {
+  /** Module of the sabkit counter process (exports `countChunks`). */
+  counterTarget: string | URL;
+  /** Starts the postMessage pipeline's worker (`plain-worker`). */
+  startPlainWorker(): PlainWorker;
+}
+
+export interface PipelineInput {
+  /** The corpus; for the sabkit pipeline, a view of a whole SharedArrayBuffer. */
+  corpus: Uint8Array;
+  /** The reader's cut: [start0, end0, start1, end1, ...] (see splitChunks). */
+  chunks: Int32Array;
+  /** Counter workers. */
+  workers: number;
+}
+
+export interface QueueDepth {
+  name: string;
+  depth: number;
+  /** Most items it holds (the reader's bound), when bounded. */
+  bound?: number;
+}
+
+/** A snapshot of a running pipeline, in bytes of corpus per stage. */
+export interface Progress {
+  pipeline: string;
+  elapsedMs: number;
+  totalBytes: number;
+  /** Handed to the counters by the reader. */
+  readBytes: number;
+  /** Counted by the counters. */
+  countedBytes: number;
+  /** Merged by the reducer. */
+  mergedBytes: number;
+  queues: QueueDepth[];
+}
+
+export type ProgressListener = (progress: Progress) => void;
+
+export interface PipelineResult {
+  name: string;
+  ms: number;
+  bytes: number;
+  workers: number;
+  summary: CountSummary;
+}
+
+/** How often a running pipeline reports progress. */
+export const PROGRESS_INTERVAL_MS = 100;
+
+const now = () => performance.now();
+
+/** Calls `listener` every PROGRESS_INTERVAL_MS (and once at the end) with `snapshot()`. */
+function reporting(listener: ProgressListener | undefined, snapshot: () => Progress): () => void {
+  if (!listener) return () => {};
+  const timer = setInterval(() => listener(snapshot()), PROGRESS_INTERVAL_MS);
+  return () => {
+    clearInterval(timer);
+    listener(snapshot());
+  };
+}
+
+function chunkBytes(chunks: Int32Array, index: number): number {
+  return chunks[2 * index + 1]! - chunks[2 * index]!;
+}
+
+/** Lets timers (progress) and messages run between chunks. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A counter's result: which chunk, and its counts. */
+export interface ChunkCounts {
+  chunk: number;
+  partial: Int32Array;
+}
+
+const SABKIT_NAME = "sabkit (shared memory)";
+const POST_NAME = "postMessage (copied chunks)";
+const SINGLE_NAME = "single thread";
+
+/** How long a stage may wait for the next one before the run is declared stuck. */
+const STAGE_TIMEOUT_MS = 120_000;
+
+export async function runSabkit(
+  input: PipelineInput,
+  platform: Platform,
+  onProgress?: ProgressListener,
+): Promise<PipelineResult> {
+  const { corpus, chunks, workers } = input;
+  const buffer = corpus.buffer;
+  if (
+    !(buffer instanceof SharedArrayBuffer) ||
+    corpus.byteOffset !== 0 ||
+    corpus.length !== buffer.byteLength
+  ) {
+    throw new TypeError(
+      "runSabkit: the corpus must be a Uint8Array over a whole SharedArrayBuffer",
+    );
+  }
+  const chunkCount = chunks.length / 2;
+  // Bounded: the reader runs at most two chunks per counter ahead.
+  const tasks = new Queue<number>({ maxSize: 2 * workers, capacity: 4096 });
+  const results = new Queue<ChunkCounts>({ capacity: 32 << 20 });
+  const processes = Array.from(
+    { length: workers },
+    (_, i) =>
+      new Process({
+        target: platform.counterTarget,
+        export: "countChunks",
+        args: [buffer, chunks, tasks.handle, results.handle],
+        name: `counter-${i + 1}`,
+        daemon: true,
+      }),
+  );
+  let readBytes = 0;
+  let mergedBytes = 0;
+  let merged = 0;
+  let start = now();
+  const stopReporting = reporting(onProgress, () => {
+    const waiting = results.qsize();
+    return {
+      pipeline: SABKIT_NAME,
+      elapsedMs: now() - start,
+      totalBytes: corpus.length,
+      readBytes,
+      // Counted = merged + counted and waiting for the reducer (average chunk size).
+      countedBytes: Math.min(readBytes, mergedBytes + (waiting * corpus.length) / chunkCount),
+      mergedBytes,
+      queues: [
+        { name: "chunks", depth: tasks.qsize(), bound: tasks.maxSize },
+        { name: "results", depth: waiting },
+      ],
+    };
+  });
+  // A counter that dies fails the run instead of leaving the reducer waiting.
+  let failed: (error: Error) => void = () => {};
+  const failure = new Promise<never>((_, reject) => {
+    failed = reject;
+  });
+  try {
+    for (const p of processes) {
+      p.start();
+      void p.joinAsync().then((code) => {
+        if (code !== 0)
+          failed(
+            new Error(`counter ${p.name} exited with ${code}: ${p.error ?? "no error recorded"}`),
+          );
+      });
+    }
+    // Every counter says it is ready (chunk -1) before the clock starts: the
+    // table compares pipelines, not worker start-up.
+    for (let ready = 0; ready < workers; ) {
+      const batch = await Promise.race([
+        results.getManyAsync(workers, { timeout: STAGE_TIMEOUT_MS }),
+        failure,
+      ]);
+      ready += batch.length;
+    }
+    start = now();
+    const master = new WordTable(corpus);
+    const reader = (async () => {
+      for (let i = 0; i < chunkCount; i++) {
+        await tasks.putAsync(i, { timeout: STAGE_TIMEOUT_MS });
+        readBytes += chunkBytes(chunks, i);
+      }
+      tasks.close(); // counters drain what is left, then see ClosedError and end
+    })();
+    const reducer = (async () => {
+      while (merged < chunkCount) {
+        for (const { chunk, partial } of await results.getManyAsync(64, {
+          timeout: STAGE_TIMEOUT_MS,
+        })) {
+          master.merge(partial);
+          mergedBytes += chunkBytes(chunks, chunk);
+          merged++;
+        }
+      }
+    })();
+    await Promise.race([Promise.all([reader, reducer]), failure]);
+    const ms = now() - start;
+    const summary = summarize(master);
+    return { name: SABKIT_NAME, ms, bytes: corpus.length, workers, summary };
+  } finally {
+    stopReporting();
+    tasks.close();
+    for (const p of processes) if (p.isAlive()) p.terminate();
+  }
+}
+
+/** The plain worker's protocol. */
+export type PlainRequest = { chunk: number; base: number; bytes: Uint8Array };
+export type PlainReply =
+  | { type: "ready" }
+  | ({ type: "counts" } & ChunkCounts)
+  | { type: "error"; message: string };
+
+export async function runPostMessage(
+  input: PipelineInput,
+  platform: Platform,
+  onProgress?: ProgressListener,
+): Promise<PipelineResult> {
+  const { corpus, chunks, workers } = input;
+  const chunkCount = chunks.length / 2;
+  const started = Array.from({ length: workers }, () => platform.startPlainWorker());
+  const inFlight = new Array<number>(workers).fill(0);
+  let readBytes = 0;
+  let mergedBytes = 0;
+  let start = now();
+  const stopReporting = reporting(onProgress, () => ({
+    pipeline: POST_NAME,
+    elapsedMs: now() - start,
+    totalBytes: corpus.length,
+    readBytes,
+    countedBytes: mergedBytes,
+    mergedBytes,
+    queues: [{ name: "in flight", depth: inFlight.reduce((a, b) => a + b, 0), bound: 2 * workers }],
+  }));
+  try {
+    const master = new WordTable(corpus);
+    let next = 0;
+    let merged = 0;
+    let startCounting: () => void = () => {};
+    let ready = 0;
+    const allReady = new Promise<void>((resolve) => {
+      startCounting = resolve;
+    });
+    const done = new Promise<void>((resolve, reject) => {
+      const send = (w: number) => {
+        if (next >= chunkCount) return;
+        const chunk = next++;
+        const begin = chunks[2 * chunk]!;
+        // The copy a postMessage pipeline pays: the chunk leaves the corpus.
+        const bytes = corpus.slice(begin, chunks[2 * chunk + 1]!);
+        inFlight[w]!++;
+        readBytes += bytes.length;
+        started[w]!.post({ chunk, base: begin, bytes } satisfies PlainRequest, [bytes.buffer]);
+      };
+      started.forEach((worker, w) => {
+        worker.onError((error) =>
+          reject(error instanceof Error ? error : new Error(String(error))),
+        );
+        worker.onMessage((message) => {
+          const reply = message as PlainReply;
+          if (reply.type === "ready") {
+            if (++ready === workers) startCounting();
+            return;
+          }
+          if (reply.type === "error") {
+            reject(new Error(`plain worker ${w}: ${reply.message}`));
+            return;
+          }
+          inFlight[w]!--;
+          send(w);
+          try {
+            master.merge(reply.partial);
+          } catch (error) {
+            reject(error);
+            return;
+          }
+          mergedBytes += chunkBytes(chunks, reply.chunk);
+          if (++merged === chunkCount) resolve();
+        });
+      });
+      void allReady.then(() => {
+        start = now();
+        // Two chunks per worker in flight, as the sabkit reader's bound.
+        for (let round = 0; round < 2; round++) for (let w = 0; w < workers; w++) send(w);
+        if (chunkCount === 0) resolve();
+      });
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("postMessage pipeline: no result in time")),
+        STAGE_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([done, stuck]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const ms = now() - start;
+    return { name: POST_NAME, ms, bytes: corpus.length, workers, summary: summarize(master) };
+  } finally {
+    stopReporting();
+    await Promise.all(started.map((w) => w.terminate()));
+  }
+}
+
+export async function runSingleThread(
+  input: PipelineInput,
+  onProgress?: ProgressListener,
+): Promise<PipelineResult> {
+  const { corpus, chunks } = input;
+  const chunkCount = chunks.length / 2;
+  let countedBytes = 0;
+  const start = now();
+  const stopReporting = reporting(onProgress, () => ({
+    pipeline: SINGLE_NAME,
+    elapsedMs: now() - start,
+    totalBytes: corpus.length,
+    readBytes: countedBytes,
+    countedBytes,
+    mergedBytes: countedBytes,
+    queues: [],
+  }));
+  try {
+    const table = new WordTable(corpus);
+    let lastYield = now();
+    for (let i = 0; i < chunkCount; i++) {
+      countWords(corpus, chunks[2 * i]!, chunks[2 * i + 1]!, table);
+      countedBytes += chunkBytes(chunks, i);
+      // Let the progress display run (about every 50 ms, not per chunk).
+      if (now() - lastYield > 50) {
+        await yieldToEventLoop();
+        lastYield = now();
+      }
+    }
+    const ms = now() - start;
+    return { name: SINGLE_NAME, ms, bytes: corpus.length, workers: 1, summary: summarize(table) };
+  } finally {
+    stopReporting();
+  }
+}
+
+/** True when every result has the same summary as the first. */
+export function sameSummary(a: CountSummary, b: CountSummary): boolean {
+  return (
+    a.digest === b.digest &&
+    a.totalWords === b.totalWords &&
+    a.distinctWords === b.distinctWords &&
+    JSON.stringify(a.top) === JSON.stringify(b.top)
+  );
+}
+
+/** Rows of the summary table: pipeline, time, MB/s, speedup vs single thread, check. */
+export function summaryRows(results: PipelineResult[]): string[][] {
+  const single = results.find((r) => r.name === SINGLE_NAME) ?? results[results.length - 1]!;
+  const reference = single.summary;
+  return results.map((r) => [
+    r.name,
+    String(r.workers),
+    `${r.ms.toFixed(0)} ms`,
+    `${(r.bytes / 2 ** 20 / (r.ms / 1000)).toFixed(1)}`,
+    `${(single.ms / r.ms).toFixed(2)}×`,
+    sameSummary(r.summary, reference) ? `ok ${r.summary.digest}` : `MISMATCH ${r.summary.digest}`,
+  ]);
+}
+
+export const SUMMARY_HEADER = [
+  "pipeline",
+  "workers",
+  "time",
+  "MB/s",
+  "vs single thread",
+  "check (digest)",
+];

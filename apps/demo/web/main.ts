@@ -1,0 +1,245 @@
+/**
+ * The browser page: the same pipelines as `pnpm demo` (src/pipeline.ts), in
+ * Web Workers, with a live throughput chart on a plain canvas and the summary
+ * table at the end. Query parameters `size`, `seed`, `workers` preset the form;
+ * `auto=1` runs at once. The outcome is also published on `globalThis.__demo`
+ * for the end-to-end test.
+ */
+
+import { generateCorpus, splitChunks } from "../src/corpus.js";
+import type { CountSummary } from "../src/count.js";
+import {
+  type PipelineResult,
+  type Progress,
+  runPostMessage,
+  runSabkit,
+  runSingleThread,
+  SUMMARY_HEADER,
+  sameSummary,
+  summaryRows,
+} from "../src/pipeline.js";
+import { webPlatform } from "./platform.js";
+
+export interface DemoState {
+  state: "idle" | "running" | "done" | "error" | "not-isolated";
+  results?: PipelineResult[];
+  summary?: CountSummary;
+  agree?: boolean;
+  error?: string;
+}
+
+const demo: DemoState = { state: "idle" };
+(globalThis as { __demo?: DemoState }).__demo = demo;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const MB = 2 ** 20;
+const CHUNK_BYTES = 1 << 20;
+const COLORS: Record<string, string> = {};
+const PALETTE = ["#2563eb", "#d97706", "#6b7280"];
+
+// -- chart --------------------------------------------------------------------
+
+interface Series {
+  name: string;
+  color: string;
+  points: { t: number; rate: number }[];
+  last?: Progress;
+  smoothed: number;
+}
+
+const series: Series[] = [];
+
+function track(progress: Progress): void {
+  let s = series.find((x) => x.name === progress.pipeline);
+  if (!s) {
+    COLORS[progress.pipeline] ??= PALETTE[series.length % PALETTE.length]!;
+    s = { name: progress.pipeline, color: COLORS[progress.pipeline]!, points: [], smoothed: 0 };
+    series.push(s);
+    drawLegend();
+  }
+  const last = s.last;
+  if (last && progress.elapsedMs > last.elapsedMs) {
+    const rate =
+      (progress.mergedBytes - last.mergedBytes) /
+      MB /
+      ((progress.elapsedMs - last.elapsedMs) / 1000);
+    s.smoothed = s.points.length === 0 ? rate : 0.5 * s.smoothed + 0.5 * rate;
+    s.points.push({ t: progress.elapsedMs / 1000, rate: s.smoothed });
+  }
+  s.last = progress;
+  drawChart();
+  showStatus(progress);
+}
+
+function drawLegend(): void {
+  $("legend").innerHTML = series
+    .map((s) => `<span><i style="background:${s.color}"></i>${s.name}</span>`)
+    .join("");
+}
+
+function niceStep(max: number): number {
+  const raw = max / 5;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw) ?? raw;
+}
+
+function drawChart(): void {
+  const canvas = $<HTMLCanvasElement>("chart");
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth || 960;
+  const height = canvas.clientHeight || 260;
+  if (canvas.width !== width * ratio) {
+    canvas.width = width * ratio;
+    canvas.height = height * ratio;
+  }
+  const g = canvas.getContext("2d");
+  if (!g) return;
+  g.setTransform(ratio, 0, 0, ratio, 0, 0);
+  g.clearRect(0, 0, width, height);
+  const left = 52;
+  const bottom = height - 28;
+  const top = 12;
+  const right = width - 12;
+  const maxT = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.t)));
+  const maxRate = Math.max(10, ...series.flatMap((s) => s.points.map((p) => p.rate))) * 1.1;
+  const x = (t: number) => left + (t / maxT) * (right - left);
+  const y = (rate: number) => bottom - (rate / maxRate) * (bottom - top);
+  g.font = "12px system-ui, sans-serif";
+  g.fillStyle = "#6b7280";
+  g.strokeStyle = "#e5e7eb";
+  g.lineWidth = 1;
+  const rateStep = niceStep(maxRate);
+  for (let r = 0; r <= maxRate; r += rateStep) {
+    g.beginPath();
+    g.moveTo(left, y(r));
+    g.lineTo(right, y(r));
+    g.stroke();
+    g.fillText(`${r.toFixed(0)}`, 8, y(r) + 4);
+  }
+  const timeStep = niceStep(maxT);
+  for (let t = 0; t <= maxT; t += timeStep)
+    g.fillText(`${t.toFixed(timeStep < 1 ? 1 : 0)} s`, x(t) - 10, height - 8);
+  g.save();
+  g.translate(12, top + 70);
+  g.rotate(-Math.PI / 2);
+  g.restore();
+  g.fillText("MB/s", left + 4, top + 10);
+  for (const s of series) {
+    if (s.points.length === 0) continue;
+    g.strokeStyle = s.color;
+    g.lineWidth = 2;
+    g.beginPath();
+    g.moveTo(x(0), y(0));
+    for (const p of s.points) g.lineTo(x(p.t), y(p.rate));
+    g.stroke();
+  }
+}
+
+function showStatus(p: Progress): void {
+  const mb = (bytes: number) => `${(bytes / MB).toFixed(1).padStart(7)} MB`;
+  const queues = p.queues
+    .map((q) => `${q.name} ${q.depth}${q.bound === undefined ? "" : `/${q.bound}`}`)
+    .join(", ");
+  const percent = p.totalBytes ? (100 * p.mergedBytes) / p.totalBytes : 100;
+  $("status").textContent =
+    `${p.pipeline}: ${percent.toFixed(0)}% at ${(p.elapsedMs / 1000).toFixed(1)} s\n` +
+    `  reader   ${mb(p.readBytes)}\n  counters ${mb(p.countedBytes)}\n  reducer  ${mb(p.mergedBytes)}\n` +
+    `  queues   ${queues || "(none: one thread)"}`;
+}
+
+// -- the run ------------------------------------------------------------------
+
+function showTable(results: PipelineResult[]): void {
+  const table = $<HTMLTableElement>("summary");
+  const body = table.tBodies[0]!;
+  body.innerHTML = "";
+  for (const row of summaryRows(results)) {
+    const tr = document.createElement("tr");
+    row.forEach((cell, i) => {
+      const td = document.createElement("td");
+      td.textContent = cell;
+      if (i >= 1 && i <= 4) td.className = "num";
+      if (i === SUMMARY_HEADER.length - 1) td.className = cell.startsWith("ok") ? "ok" : "bad";
+      tr.append(td);
+    });
+    body.append(tr);
+  }
+  table.hidden = false;
+}
+
+function numberInput(id: string, fallback: number): number {
+  const value = Number($<HTMLInputElement>(id).value);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+async function run(): Promise<void> {
+  const sizeMb = Math.min(512, numberInput("size", 32));
+  const seed = Math.floor(Number($<HTMLInputElement>("seed").value) || 0) >>> 0;
+  const workers = Math.min(
+    64,
+    Math.floor(numberInput("workers", navigator.hardwareConcurrency || 2)),
+  );
+  $<HTMLButtonElement>("run").disabled = true;
+  demo.state = "running";
+  series.length = 0;
+  drawLegend();
+  $("summary").hidden = true;
+  $("words").textContent = "";
+  try {
+    $("status").textContent = `generating a ${sizeMb} MiB corpus (seed ${seed})…`;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const corpus = new Uint8Array(new SharedArrayBuffer(Math.floor(sizeMb * MB)));
+    const words = generateCorpus(corpus, seed);
+    const input = { corpus, chunks: splitChunks(corpus, CHUNK_BYTES), workers };
+    const results = [
+      await runSabkit(input, webPlatform, track),
+      await runPostMessage(input, webPlatform, track),
+      await runSingleThread(input, track),
+    ];
+    const reference = results[2]!.summary;
+    demo.results = results;
+    demo.summary = reference;
+    demo.agree = results.every((r) => sameSummary(r.summary, reference));
+    showTable(results);
+    $("words").textContent =
+      `${words.toLocaleString("en")} words, ${reference.distinctWords.toLocaleString("en")} distinct. Top 10: ` +
+      reference.top.map(([w, c]) => `${w} (${c.toLocaleString("en")})`).join(", ");
+    demo.state = "done";
+  } catch (error) {
+    demo.state = "error";
+    demo.error = String((error as Error)?.stack ?? error);
+    $("status").textContent = `failed: ${demo.error}`;
+    throw error;
+  } finally {
+    $<HTMLButtonElement>("run").disabled = false;
+  }
+}
+
+const params = new URLSearchParams(location.search);
+for (const id of ["size", "seed", "workers"]) {
+  const value = params.get(id);
+  if (value !== null) $<HTMLInputElement>(id).value = value;
+}
+if (!$<HTMLInputElement>("workers").value)
+  $<HTMLInputElement>("workers").value = String(navigator.hardwareConcurrency || 2);
+
+if (!globalThis.crossOriginIsolated || typeof SharedArrayBuffer !== "function") {
+  demo.state = "not-isolated";
+  const warning = $("warning");
+  warning.hidden = false;
+  warning.innerHTML =
+    "<strong>This page is not cross-origin isolated</strong>, so the browser does not provide " +
+    "<code>SharedArrayBuffer</code> and sabkit cannot run. Serve it with the headers " +
+    "<code>Cross-Origin-Opener-Policy: same-origin</code> and <code>Cross-Origin-Embedder-Policy: require-corp</code> " +
+    "(<code>pnpm demo:web</code> does).";
+  $<HTMLButtonElement>("run").disabled = true;
+  $("status").textContent =
+    `crossOriginIsolated: ${globalThis.crossOriginIsolated}, SharedArrayBuffer: ${typeof SharedArrayBuffer}`;
+} else {
+  $("controls").addEventListener("submit", (event) => {
+    event.preventDefault();
+    void run().catch(() => {});
+  });
+  drawChart();
+  if (params.get("auto") === "1") void run().catch(() => {});
+}

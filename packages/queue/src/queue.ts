@@ -29,6 +29,8 @@
  * | 11   | dataWaiters   | >= 0: consumers about to sleep | consumers (add/sub)                        |
  * | 12   | spaceWaiters  | >= 0: producers about to sleep | producers (add/sub)                        |
  * | 13   | joinWaiters   | >= 0: join() callers asleep    | join (add/sub)                             |
+ * | 14   | lockOwner     | 0, or the lock holder's thread | the lock's holder (queue-lock.ts)          |
+ * |      |               | identity (core)                |                                            |
  * | 16.. | data          | the byte ring                  | putters (records), under the lock          |
  *
  * A record is a 4-byte length `n` (int32, at a 4-aligned ring position)
@@ -76,6 +78,7 @@ import {
   FullError,
   type Handle,
   InvalidHandleError,
+  OwnerDiedError,
   type Shareable,
   structuredCodec,
   type WaitOptions,
@@ -111,6 +114,7 @@ export const QUEUE_HEADER = defineLayout({
   dataWaiters: "int32",
   spaceWaiters: "int32",
   joinWaiters: "int32",
+  lockOwner: "int32",
 });
 const F = QUEUE_HEADER.fields;
 export const LOCK = F.lock.index;
@@ -126,6 +130,7 @@ export const SPACE_SEQ = F.spaceSeq.index;
 export const DATA_WAITERS = F.dataWaiters.index;
 export const SPACE_WAITERS = F.spaceWaiters.index;
 export const JOIN_WAITERS = F.joinWaiters.index;
+export const LOCK_OWNER = F.lockOwner.index;
 /** Byte offset of the ring from the region start. */
 export const DATA_OFFSET = 64;
 /** Bytes of a record's length prefix. */
@@ -178,6 +183,15 @@ function corrupted(detail: string): InvalidHandleError {
     `Queue: its shared header is corrupted (${detail}): the queue's memory was overwritten by a bug ` +
       "or by another thread writing into this buffer; it cannot be used any more — create a new queue",
   );
+}
+
+/** Range checks of the header words read under the lock (InvalidHandleError when violated). */
+function checkHeader(head: number, used: number, count: number, capacity: number): void {
+  if (!(head >= 0 && head < capacity && (head & 3) === 0)) throw corrupted(`head is ${head}`);
+  if (!(used >= 0 && used <= capacity && (used & 3) === 0)) throw corrupted(`usedBytes is ${used}`);
+  if (!(count >= 0 && count <= used >> 2 && (count === 0) === (used === 0))) {
+    throw corrupted(`count is ${count} with ${used} bytes in use`);
+  }
 }
 
 function pad4(n: number): number {
@@ -262,7 +276,8 @@ interface AttachOptions<T> extends QueueOptions<T> {
 function makeKind(kind: string): HandleKind<QueueHandle<string>> {
   return defineKind<QueueHandle<string>>({
     kind,
-    version: 1,
+    // 2: the lock names its holder in lockOwner (owner-death recovery).
+    version: 2,
     package: "@sabkit/queue",
     layout: QUEUE_HEADER,
   });
@@ -659,18 +674,68 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
    */
   close(): void {
     const i32 = this.i32;
-    lockQueue(i32, LOCK, undefined);
-    // Under the lock: a put either committed before (its items stay, to be drained) or sees closed.
-    Atomics.store(i32, CLOSED, 1);
-    unlockQueue(i32, LOCK);
+    const deadOwner = lockQueue(i32, LOCK, LOCK_OWNER, undefined);
+    let died: OwnerDiedError | undefined;
+    try {
+      if (deadOwner !== 0) died = this.#recoverFromDeadOwner(deadOwner, "The queue is now closed.");
+      // Under the lock: a put either committed before (its items stay, to be drained) or sees closed.
+      Atomics.store(i32, CLOSED, 1);
+    } finally {
+      unlockQueue(i32, LOCK, LOCK_OWNER);
+    }
     // Moves both sequence words so no waiter can sleep on the old values; pairs with the loads in the waits.
     Atomics.add(i32, DATA_SEQ, 1);
     Atomics.add(i32, SPACE_SEQ, 1);
     notify(i32, DATA_SEQ);
     notify(i32, SPACE_SEQ);
+    if (died !== undefined) throw died;
   }
 
   // ---------------------------------------------------------------- internals
+
+  /**
+   * Called with the lock held, taken over from a thread that died holding
+   * it: checks the whole header and every record (a typed error if the dead
+   * thread left them inconsistent) and returns the OwnerDiedError to report,
+   * its message ending with `outcome` (what became of the caller's call).
+   * The critical sections write the ring before the header words, so a
+   * holder that dies mid-copy leaves its records outside the queue (wholly
+   * absent), never torn.
+   */
+  #recoverFromDeadOwner(deadOwner: number, outcome: string): OwnerDiedError {
+    const i32 = this.i32;
+    const capacity = this.capacity;
+    const head = i32[HEAD] as number;
+    const used = i32[USED_BYTES] as number;
+    const count = i32[COUNT] as number;
+    checkHeader(head, used, count, capacity);
+    const ring32 = this.#ring32;
+    let position = head;
+    let walked = 0;
+    // Bounded by `count` (<= capacity / 4); each length is checked before it moves `position`.
+    for (let k = 0; k < count; k++) {
+      const length = ring32[position >> 2] as number;
+      const recordBytes = RECORD_HEADER_BYTES + pad4(length);
+      if (!(length >= 0 && recordBytes <= used - walked)) {
+        throw corrupted(
+          `after thread ${deadOwner} died holding its lock, a record at byte ${position} claims ${length} bytes, but ${used - walked} are in use`,
+        );
+      }
+      walked += recordBytes;
+      position += recordBytes;
+      if (position >= capacity) position -= capacity;
+    }
+    if (walked !== used) {
+      throw corrupted(
+        `after thread ${deadOwner} died holding its lock, ${count} records fill ${walked} bytes but ${used} are in use`,
+      );
+    }
+    return new OwnerDiedError(
+      `${this.#name}: thread ${deadOwner} died while holding the queue's internal lock (in the middle of a put or get). ` +
+        `The queue checked its ${count} items and they are intact; a put or get the dead thread had not finished is wholly undone or wholly done. ${outcome}`,
+      { ownerIdentity: deadOwner },
+    );
+  }
 
   #takeStage(): Stage {
     const stage = this.#stage.busy ? new Stage() : this.#stage;
@@ -719,12 +784,19 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
   #commit(stage: Stage, deadline?: Deadline): number {
     const i32 = this.i32;
     const capacity = this.capacity;
-    lockQueue(i32, LOCK, deadline);
+    const deadOwner = lockQueue(i32, LOCK, LOCK_OWNER, deadline);
     let put = 0;
     let head: number;
     let used: number;
     let count: number;
     try {
+      if (deadOwner !== 0) {
+        const outcome =
+          stage.next === 0
+            ? "Nothing of this call was put: call it again."
+            : `${stage.next} of this call's ${stage.records} items were put before; the rest were not: put those again.`;
+        throw this.#recoverFromDeadOwner(deadOwner, outcome);
+      }
       if (i32[CLOSED] !== 0) {
         throw new ClosedError(
           `${this.#name}: the queue is closed: nothing more can be put into it`,
@@ -734,12 +806,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       head = i32[HEAD] as number;
       used = i32[USED_BYTES] as number;
       count = i32[COUNT] as number;
-      if (!(head >= 0 && head < capacity && (head & 3) === 0)) throw corrupted(`head is ${head}`);
-      if (!(used >= 0 && used <= capacity && (used & 3) === 0))
-        throw corrupted(`usedBytes is ${used}`);
-      if (!(count >= 0 && count <= used >> 2 && (count === 0) === (used === 0))) {
-        throw corrupted(`count is ${count} with ${used} bytes in use`);
-      }
+      checkHeader(head, used, count, capacity);
       const free = capacity - used;
       let room = stage.records - stage.next;
       if (this.maxSize > 0) room = Math.min(room, this.maxSize - count);
@@ -763,7 +830,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
         stage.next += put;
       }
     } finally {
-      unlockQueue(i32, LOCK);
+      unlockQueue(i32, LOCK, LOCK_OWNER);
     }
     if (put > 0) {
       // Publishes "new data" to sleepers; pairs with the load of DATA_SEQ before they register.
@@ -783,19 +850,20 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
   #take(scratch: Scratch, max: number, deadline?: Deadline): number {
     const i32 = this.i32;
     const capacity = this.capacity;
-    lockQueue(i32, LOCK, deadline);
+    const deadOwner = lockQueue(i32, LOCK, LOCK_OWNER, deadline);
     let bytes = 0;
     let taken = 0;
     try {
+      if (deadOwner !== 0) {
+        throw this.#recoverFromDeadOwner(
+          deadOwner,
+          "Nothing was taken by this call: call it again.",
+        );
+      }
       const head = i32[HEAD] as number;
       const used = i32[USED_BYTES] as number;
       const count = i32[COUNT] as number;
-      if (!(head >= 0 && head < capacity && (head & 3) === 0)) throw corrupted(`head is ${head}`);
-      if (!(used >= 0 && used <= capacity && (used & 3) === 0))
-        throw corrupted(`usedBytes is ${used}`);
-      if (!(count >= 0 && count <= used >> 2 && (count === 0) === (used === 0))) {
-        throw corrupted(`count is ${count} with ${used} bytes in use`);
-      }
+      checkHeader(head, used, count, capacity);
       if (count === 0) {
         if (i32[CLOSED] !== 0) {
           throw new ClosedError(
@@ -830,7 +898,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       i32[USED_BYTES] = used - bytes;
       Atomics.store(i32, COUNT, count - taken);
     } finally {
-      unlockQueue(i32, LOCK);
+      unlockQueue(i32, LOCK, LOCK_OWNER);
     }
     // Publishes "room" to sleeping producers; pairs with their load of SPACE_SEQ.
     Atomics.add(i32, SPACE_SEQ, 1);

@@ -10,6 +10,7 @@ import {
   DATA_OFFSET,
   HEAD,
   LOCK,
+  LOCK_OWNER,
   MAX_SIZE,
   READ_INDEX,
   READ_SLOT,
@@ -53,7 +54,14 @@ const operations: Record<string, (q: JoinableQueue<string>) => unknown> = {
 };
 
 describe("Queue: corrupted header words", () => {
-  for (const [field, index] of Object.entries({ HEAD, USED_BYTES, COUNT, UNFINISHED, LOCK })) {
+  for (const [field, index] of Object.entries({
+    HEAD,
+    USED_BYTES,
+    COUNT,
+    UNFINISHED,
+    LOCK,
+    LOCK_OWNER,
+  })) {
     it(`${field} set to 0, -1, 2^31-1, -2^31, 3, 1000 and random: every operation ends with a value or a typed error`, () => {
       const seed = testSeed();
       const random = seededRandom(seed);

@@ -252,7 +252,7 @@ describe("handles and sharing", () => {
     const h = queue.handle;
     expect(() => JoinableQueue.from(h)).toThrow(InvalidHandleError);
     expect(() => Queue.from(new JoinableQueue().handle)).toThrow(InvalidHandleError);
-    expect(() => Queue.from({ ...h, version: 2 })).toThrow(InvalidHandleError);
+    expect(() => Queue.from({ ...h, version: h.version + 1 })).toThrow(InvalidHandleError);
     expect(() => Queue.from({ ...h, buffer: new ArrayBuffer(DATA_OFFSET + 64) })).toThrow(
       InvalidHandleError,
     );

@@ -43,7 +43,6 @@ import { Process, type ResourceLimits } from "@sabkit/process";
 import { Queue } from "@sabkit/queue";
 import { CANCEL_WORDS, cancelRecord, createSlot, readSlotStats, startedSeq } from "./slot.js";
 import {
-  allNumbers,
   INPUTS_F64,
   RESULT_ERROR,
   RESULT_OK,
@@ -162,7 +161,8 @@ interface Rec {
   /** Argument tuples (`spread`), or single arguments (map/imap items). */
   readonly inputs: unknown[] | Float64Array;
   readonly spread: boolean;
-  readonly resolve: (values: unknown[]) => void;
+  /** Receives the record's results: an array, or a Float64Array when every result is a number. */
+  readonly resolve: (values: unknown[] | Float64Array) => void;
   readonly reject: (error: unknown) => void;
   state: number;
   worker: Worker | undefined;
@@ -205,12 +205,6 @@ const RESULT_QUEUE_BYTES = 16 * 1024 * 1024;
 
 const now: () => number =
   typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
-
-function toArray(values: Float64Array): number[] {
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
-  return out;
-}
 
 function spreadOf(rec: Rec): number {
   return rec.spread ? 1 : rec.inputs instanceof Float64Array ? INPUTS_F64 : 0;
@@ -597,7 +591,7 @@ export class Pool<M = AnyTasks> {
     name: string,
     inputs: unknown[] | Float64Array,
     spread: boolean,
-    resolve: (values: unknown[]) => void,
+    resolve: (values: unknown[] | Float64Array) => void,
     reject: (error: unknown) => void,
     options: TaskOptions,
   ): Rec {
@@ -826,9 +820,7 @@ export class Pool<M = AnyTasks> {
       rec.cleanup?.();
       if (status === RESULT_OK || status === RESULT_OK_F64) {
         this.#stats.completed += rec.items;
-        rec.resolve(
-          status === RESULT_OK ? (payload as unknown[]) : toArray(payload as Float64Array),
-        );
+        rec.resolve(payload as unknown[] | Float64Array);
       } else if (status === RESULT_ERROR) {
         this.#stats.failed += rec.items;
         rec.reject(reviveError(payload as SerializedError));
@@ -1034,47 +1026,63 @@ export class Pool<M = AnyTasks> {
     const o = checkTaskOptions(options, what);
     const chunksize = checkPositiveInt(options?.chunksize, "chunksize");
     this.#checkOpen(what);
-    const all = Array.from(items as Iterable<unknown>);
+    // An array is read in place (chunks are cut synchronously, below); other iterables are read once.
+    const all: ArrayLike<unknown> = Array.isArray(items)
+      ? items
+      : Array.from(items as Iterable<unknown>);
+    const n = all.length;
     if (star) {
-      for (const args of all) {
-        if (!Array.isArray(args))
+      for (let i = 0; i < n; i++) {
+        if (!Array.isArray(all[i]))
           throw new TypeError(
-            `Pool.starmap: every item must be an argument array, got ${describe(args)}`,
+            `Pool.starmap: every item must be an argument array, got ${describe(all[i])}`,
           );
       }
     }
-    const size = this.#chunksizeFor(all.length, chunksize);
-    const chunks: Promise<unknown[]>[] = [];
+    if (n === 0) return [];
+    const size = this.#chunksizeFor(n, chunksize);
+    // Numbers travel as one Float64Array (each chunk a view of it: its encoding is one copy of
+    // its bytes), and every number result comes back the same way.
+    let numbers: Float64Array | undefined = !star && n > 8 ? new Float64Array(n) : undefined;
+    for (let i = 0; numbers !== undefined && i < n; i++) {
+      const item = all[i];
+      if (typeof item === "number") numbers[i] = item;
+      else numbers = undefined; // not all numbers: the chunks are plain arrays
+    }
+    const out: unknown[] = new Array(n);
     const linked = new AbortController();
     const signal =
       o.signal === undefined ? linked.signal : AbortSignal.any([o.signal, linked.signal]);
-    for (let i = 0; i < all.length; i += size) {
-      const slice = all.slice(i, i + size);
-      chunks.push(
-        new Promise<unknown[]>((resolve, reject) => {
-          this.#enqueue(
-            name as string,
-            star || !allNumbers(slice) ? slice : Float64Array.from(slice as number[]),
-            star,
-            resolve,
-            reject,
-            {
-              signal,
-              timeout: o.timeout,
-            },
-          );
-        }),
-      );
-    }
-    try {
-      const results = await Promise.all(chunks);
-      return results.flat(1);
-    } catch (error) {
-      // One chunk failed: cancel the rest (Python's map raises the first error).
-      linked.abort(error);
-      for (const chunk of chunks) chunk.catch(() => {});
-      throw error;
-    }
+    return new Promise<unknown[]>((resolve, reject) => {
+      let remaining = Math.ceil(n / size);
+      let failed = false;
+      const fail = (error: unknown): void => {
+        if (failed) return;
+        failed = true;
+        // One chunk failed: cancel the rest (Python's map raises the first error).
+        linked.abort(error);
+        reject(error);
+      };
+      for (let start = 0; start < n && !failed; start += size) {
+        const end = Math.min(n, start + size);
+        const inputs =
+          numbers !== undefined
+            ? numbers.subarray(start, end)
+            : Array.prototype.slice.call(all, start, end);
+        this.#enqueue(
+          name as string,
+          inputs,
+          star,
+          (values) => {
+            // Each chunk's results go straight to their place in the output (no flat, no copy per chunk).
+            for (let i = 0; i < values.length; i++) out[start + i] = values[i];
+            if (--remaining === 0 && !failed) resolve(out);
+          },
+          fail,
+          { signal, timeout: o.timeout },
+        );
+      }
+    });
   }
 
   async *#imap(
@@ -1103,8 +1111,8 @@ export class Pool<M = AnyTasks> {
       o.signal === undefined ? linked.signal : AbortSignal.any([o.signal, linked.signal]);
     // Chunks outstanding at once: keeps every worker busy while memory stays bounded.
     const ahead = Math.max(4 * this.processes, Math.ceil(1024 / chunksize));
-    const inOrder: Promise<unknown[]>[] = [];
-    const done: unknown[][] = [];
+    const inOrder: Promise<unknown[] | Float64Array>[] = [];
+    const done: (unknown[] | Float64Array)[] = [];
     let failure: { error: unknown } | undefined;
     let outstanding = 0;
     let wake: (() => void) | undefined;
@@ -1124,7 +1132,7 @@ export class Pool<M = AnyTasks> {
         }
         if (chunk.length === 0) break;
         outstanding++;
-        const p = new Promise<unknown[]>((resolve, reject) => {
+        const p = new Promise<unknown[] | Float64Array>((resolve, reject) => {
           this.#enqueue(name as string, chunk, false, resolve, reject, {
             signal,
             timeout: o.timeout,

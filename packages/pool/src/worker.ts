@@ -46,11 +46,6 @@ export const RESULT_OK_F64 = 3;
 /** `spread` of a record whose inputs are numbers in a Float64Array (a map chunk of numbers). */
 export const INPUTS_F64 = 2;
 
-/** Whether every value is a number (then a Float64Array carries them exactly: NaN, -0, Infinity). */
-export function allNumbers(values: ArrayLike<unknown>): boolean {
-  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") return false;
-  return values.length > 8;
-}
 /** A result: `[workerId, seq, status, payload]`: values (OK), a serialized error (ERROR), nothing (SKIPPED). */
 export type ResultRecord = [workerId: number, seq: number, status: number, payload: unknown];
 
@@ -176,19 +171,31 @@ export async function runPoolWorker(config: WorkerConfig): Promise<void> {
                 "export it from the module the pool was created with",
             );
           }
-          const values: unknown[] = new Array(inputs.length);
-          for (let i = 0; i < inputs.length; i++) {
+          const n = inputs.length;
+          // Number results go straight into a Float64Array (sent as one copy of its bytes); the
+          // first result that is not a number moves them to a plain array.
+          let numbers: Float64Array | undefined = n > 8 ? new Float64Array(n) : undefined;
+          let values: unknown[] | undefined = numbers === undefined ? new Array(n) : undefined;
+          for (let i = 0; i < n; i++) {
             let value = spread === 1 ? fn(...(inputs[i] as unknown[])) : fn(inputs[i]);
-
-            if (isThenable(value)) {
-              value = await value;
-              lastTurn = now();
+            if (typeof value !== "number") {
+              if (isThenable(value)) {
+                value = await value;
+                lastTurn = now();
+              }
+              if (numbers !== undefined && typeof value !== "number") {
+                values = new Array(n);
+                for (let j = 0; j < i; j++) values[j] = numbers[j];
+                numbers = undefined;
+              }
             }
-            values[i] = value;
+            if (numbers !== undefined) numbers[i] = value as number;
+            else values![i] = value;
           }
-          result = allNumbers(values)
-            ? [workerId, seq, RESULT_OK_F64, Float64Array.from(values as number[])]
-            : [workerId, seq, RESULT_OK, values];
+          result =
+            numbers !== undefined
+              ? [workerId, seq, RESULT_OK_F64, numbers]
+              : [workerId, seq, RESULT_OK, values];
         } catch (error) {
           result = [workerId, seq, RESULT_ERROR, serializeTaskError(error)];
         } finally {

@@ -69,7 +69,7 @@ const input = { corpus, chunks, workers };
 const results: PipelineResult[] = [];
 results.push(await runSabkit(input, nodePlatform, display.update));
 results.push(await runPostMessage(input, nodePlatform, display.update));
-results.push(await runSingleThread(input, display.update));
+results.push(await runSingleThread(input, display.update, nodePlatform));
 
 const reference = results[2]!.summary;
 console.log(`\n${summaryTable(results)}\n`);

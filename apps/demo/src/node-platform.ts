@@ -13,4 +13,8 @@ export const nodePlatform: Platform = {
       terminate: () => worker.terminate(),
     };
   },
+  cpuTime(): number {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  },
 };

@@ -15,7 +15,7 @@
  *
  * All three produce a `CountSummary`, which must be identical.
  */
-import { Process, Queue } from "sabkit";
+import { Process, Queue, Value } from "sabkit";
 import type { CountSummary } from "./count.js";
 import { countWords, summarize, WordTable } from "./count.js";
 
@@ -33,6 +33,8 @@ export interface Platform {
   counterTarget: string | URL;
   /** Starts the postMessage pipeline's worker (`plain-worker`). */
   startPlainWorker(): PlainWorker;
+  /** CPU time of the whole program, every thread, in ms (Node's process.cpuUsage; browsers have none). */
+  cpuTime?: () => number;
 }
 
 export interface PipelineInput {
@@ -42,6 +44,8 @@ export interface PipelineInput {
   chunks: Int32Array;
   /** Counter workers. */
   workers: number;
+  /** sabkit counters: bytes of text per partial sent to the reducer (default FLUSH_BYTES). */
+  flushBytes?: number;
 }
 
 export interface QueueDepth {
@@ -70,6 +74,8 @@ export type ProgressListener = (progress: Progress) => void;
 export interface PipelineResult {
   name: string;
   ms: number;
+  /** CPU time all threads spent while it ran, in ms (where the platform can tell). */
+  cpuMs?: number;
   bytes: number;
   workers: number;
   summary: CountSummary;
@@ -99,11 +105,14 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** A counter's result: which chunk, and its counts. */
+/** A sabkit counter's result: partial counts and how many bytes of text they cover (-1: "ready"). */
 export interface ChunkCounts {
-  chunk: number;
+  bytes: number;
   partial: Int32Array;
 }
+
+/** The sabkit counters send their partial counts every this many bytes of text (and at the end). */
+export const FLUSH_BYTES = 8 << 20;
 
 const SABKIT_NAME = "sabkit (shared memory)";
 const POST_NAME = "postMessage (copied chunks)";
@@ -132,37 +141,44 @@ export async function runSabkit(
   // Bounded: the reader runs at most two chunks per counter ahead.
   const tasks = new Queue<number>({ maxSize: 2 * workers, capacity: 4096 });
   const results = new Queue<ChunkCounts>({ capacity: 32 << 20 });
+  // Bytes counted so far, added to by every counter (an atomic add, no lock).
+  const counted = new Value("int32", 0, { lock: false });
   const processes = Array.from(
     { length: workers },
     (_, i) =>
       new Process({
         target: platform.counterTarget,
         export: "countChunks",
-        args: [buffer, chunks, tasks.handle, results.handle],
+        args: [
+          buffer,
+          chunks,
+          tasks.handle,
+          results.handle,
+          counted.handle,
+          input.flushBytes ?? FLUSH_BYTES,
+        ],
         name: `counter-${i + 1}`,
         daemon: true,
       }),
   );
   let readBytes = 0;
   let mergedBytes = 0;
-  let merged = 0;
+  let totalBytes = 0;
+  for (let i = 0; i < chunkCount; i++) totalBytes += chunkBytes(chunks, i);
   let start = now();
-  const stopReporting = reporting(onProgress, () => {
-    const waiting = results.qsize();
-    return {
-      pipeline: SABKIT_NAME,
-      elapsedMs: now() - start,
-      totalBytes: corpus.length,
-      readBytes,
-      // Counted = merged + counted and waiting for the reducer (average chunk size).
-      countedBytes: Math.min(readBytes, mergedBytes + (waiting * corpus.length) / chunkCount),
-      mergedBytes,
-      queues: [
-        { name: "chunks", depth: tasks.qsize(), bound: tasks.maxSize },
-        { name: "results", depth: waiting },
-      ],
-    };
-  });
+  let cpuStart = platform?.cpuTime?.();
+  const stopReporting = reporting(onProgress, () => ({
+    pipeline: SABKIT_NAME,
+    elapsedMs: now() - start,
+    totalBytes: corpus.length,
+    readBytes,
+    countedBytes: counted.value,
+    mergedBytes,
+    queues: [
+      { name: "chunks", depth: tasks.qsize(), bound: tasks.maxSize },
+      { name: "results", depth: results.qsize() },
+    ],
+  }));
   // A counter that dies fails the run instead of leaving the reducer waiting.
   let failed: (error: Error) => void = () => {};
   const failure = new Promise<never>((_, reject) => {
@@ -178,7 +194,7 @@ export async function runSabkit(
           );
       });
     }
-    // Every counter says it is ready (chunk -1) before the clock starts: the
+    // Every counter says it is ready (bytes -1) before the clock starts: the
     // table compares pipelines, not worker start-up.
     for (let ready = 0; ready < workers; ) {
       const batch = await Promise.race([
@@ -188,6 +204,7 @@ export async function runSabkit(
       ready += batch.length;
     }
     start = now();
+    cpuStart = platform?.cpuTime?.();
     const master = new WordTable(corpus);
     const reader = (async () => {
       for (let i = 0; i < chunkCount; i++) {
@@ -197,20 +214,24 @@ export async function runSabkit(
       tasks.close(); // counters drain what is left, then see ClosedError and end
     })();
     const reducer = (async () => {
-      while (merged < chunkCount) {
-        for (const { chunk, partial } of await results.getManyAsync(64, {
-          timeout: STAGE_TIMEOUT_MS,
-        })) {
+      while (mergedBytes < totalBytes) {
+        const batch = await results.getManyAsync(64, { timeout: STAGE_TIMEOUT_MS });
+        for (const { bytes, partial } of batch) {
+          if (!(bytes > 0 && mergedBytes + bytes <= totalBytes)) {
+            throw new RangeError(
+              `a counter sent counts for ${bytes} bytes (merged ${mergedBytes} of ${totalBytes})`,
+            );
+          }
           master.merge(partial);
-          mergedBytes += chunkBytes(chunks, chunk);
-          merged++;
+          mergedBytes += bytes;
         }
       }
     })();
     await Promise.race([Promise.all([reader, reducer]), failure]);
     const ms = now() - start;
+    const cpuMs = cpuStart === undefined ? undefined : platform!.cpuTime!() - cpuStart;
     const summary = summarize(master);
-    return { name: SABKIT_NAME, ms, bytes: corpus.length, workers, summary };
+    return { name: SABKIT_NAME, ms, cpuMs, bytes: corpus.length, workers, summary };
   } finally {
     stopReporting();
     tasks.close();
@@ -222,7 +243,7 @@ export async function runSabkit(
 export type PlainRequest = { chunk: number; base: number; bytes: Uint8Array };
 export type PlainReply =
   | { type: "ready" }
-  | ({ type: "counts" } & ChunkCounts)
+  | { type: "counts"; chunk: number; partial: Int32Array }
   | { type: "error"; message: string };
 
 export async function runPostMessage(
@@ -237,6 +258,7 @@ export async function runPostMessage(
   let readBytes = 0;
   let mergedBytes = 0;
   let start = now();
+  let cpuStart = platform?.cpuTime?.();
   const stopReporting = reporting(onProgress, () => ({
     pipeline: POST_NAME,
     elapsedMs: now() - start,
@@ -294,6 +316,7 @@ export async function runPostMessage(
       });
       void allReady.then(() => {
         start = now();
+        cpuStart = platform?.cpuTime?.();
         // Two chunks per worker in flight, as the sabkit reader's bound.
         for (let round = 0; round < 2; round++) for (let w = 0; w < workers; w++) send(w);
         if (chunkCount === 0) resolve();
@@ -312,7 +335,15 @@ export async function runPostMessage(
       clearTimeout(timer);
     }
     const ms = now() - start;
-    return { name: POST_NAME, ms, bytes: corpus.length, workers, summary: summarize(master) };
+    const cpuMs = cpuStart === undefined ? undefined : platform!.cpuTime!() - cpuStart;
+    return {
+      name: POST_NAME,
+      ms,
+      cpuMs,
+      bytes: corpus.length,
+      workers,
+      summary: summarize(master),
+    };
   } finally {
     stopReporting();
     await Promise.all(started.map((w) => w.terminate()));
@@ -322,11 +353,13 @@ export async function runPostMessage(
 export async function runSingleThread(
   input: PipelineInput,
   onProgress?: ProgressListener,
+  platform?: Pick<Platform, "cpuTime">,
 ): Promise<PipelineResult> {
   const { corpus, chunks } = input;
   const chunkCount = chunks.length / 2;
   let countedBytes = 0;
   const start = now();
+  const cpuStart = platform?.cpuTime?.();
   const stopReporting = reporting(onProgress, () => ({
     pipeline: SINGLE_NAME,
     elapsedMs: now() - start,
@@ -349,7 +382,15 @@ export async function runSingleThread(
       }
     }
     const ms = now() - start;
-    return { name: SINGLE_NAME, ms, bytes: corpus.length, workers: 1, summary: summarize(table) };
+    const cpuMs = cpuStart === undefined ? undefined : platform!.cpuTime!() - cpuStart;
+    return {
+      name: SINGLE_NAME,
+      ms,
+      cpuMs,
+      bytes: corpus.length,
+      workers: 1,
+      summary: summarize(table),
+    };
   } finally {
     stopReporting();
   }
@@ -365,25 +406,30 @@ export function sameSummary(a: CountSummary, b: CountSummary): boolean {
   );
 }
 
-/** Rows of the summary table: pipeline, time, MB/s, speedup vs single thread, check. */
+/** The summary table's header; a CPU column when the platform measured CPU time. */
+export function summaryHeader(results: PipelineResult[]): string[] {
+  const header = ["pipeline", "workers", "time", "MB/s", "vs single thread", "check (digest)"];
+  if (results.some((r) => r.cpuMs !== undefined)) header.splice(5, 0, "CPU time");
+  return header;
+}
+
+/** Rows of the summary table: pipeline, workers, time, MB/s, speedup vs single thread, [CPU], check. */
 export function summaryRows(results: PipelineResult[]): string[][] {
   const single = results.find((r) => r.name === SINGLE_NAME) ?? results[results.length - 1]!;
   const reference = single.summary;
-  return results.map((r) => [
-    r.name,
-    String(r.workers),
-    `${r.ms.toFixed(0)} ms`,
-    `${(r.bytes / 2 ** 20 / (r.ms / 1000)).toFixed(1)}`,
-    `${(single.ms / r.ms).toFixed(2)}×`,
-    sameSummary(r.summary, reference) ? `ok ${r.summary.digest}` : `MISMATCH ${r.summary.digest}`,
-  ]);
+  const withCpu = results.some((r) => r.cpuMs !== undefined);
+  return results.map((r) => {
+    const row = [
+      r.name,
+      String(r.workers),
+      `${r.ms.toFixed(0)} ms`,
+      `${(r.bytes / 2 ** 20 / (r.ms / 1000)).toFixed(1)}`,
+      `${(single.ms / r.ms).toFixed(2)}×`,
+    ];
+    if (withCpu) row.push(r.cpuMs === undefined ? "" : `${r.cpuMs.toFixed(0)} ms`);
+    row.push(
+      sameSummary(r.summary, reference) ? `ok ${r.summary.digest}` : `MISMATCH ${r.summary.digest}`,
+    );
+    return row;
+  });
 }
-
-export const SUMMARY_HEADER = [
-  "pipeline",
-  "workers",
-  "time",
-  "MB/s",
-  "vs single thread",
-  "check (digest)",
-];

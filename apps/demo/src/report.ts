@@ -1,6 +1,6 @@
 /** Text output of the CLI: the live progress display and the summary table. */
 import type { PipelineResult, Progress } from "./pipeline.js";
-import { SUMMARY_HEADER, summaryRows } from "./pipeline.js";
+import { summaryHeader, summaryRows } from "./pipeline.js";
 
 const MB = 2 ** 20;
 const BAR_WIDTH = 28;
@@ -13,7 +13,7 @@ export function markdownTable(header: string[], rows: string[][]): string {
 }
 
 export function summaryTable(results: PipelineResult[]): string {
-  return markdownTable(SUMMARY_HEADER, summaryRows(results));
+  return markdownTable(summaryHeader(results), summaryRows(results));
 }
 
 /** Per-stage rates from consecutive snapshots, smoothed so the display does not flicker. */
@@ -87,7 +87,8 @@ export class ProgressDisplay {
       this.#lastPlain = -Infinity;
     }
     const rates = this.#rates.update(p);
-    const fraction = p.totalBytes === 0 ? 1 : p.mergedBytes / p.totalBytes;
+    // The bar follows the counters (the sabkit reducer merges in steps of FLUSH_BYTES).
+    const fraction = p.totalBytes === 0 ? 1 : p.countedBytes / p.totalBytes;
     const head = `${p.pipeline.padEnd(28)} ${bar(fraction)} ${(fraction * 100).toFixed(0).padStart(3)}%  ${(p.elapsedMs / 1000).toFixed(1)} s`;
     if (this.#tty) {
       const lines = [head, ...stageLines(p, rates)];

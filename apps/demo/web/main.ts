@@ -14,8 +14,8 @@ import {
   runPostMessage,
   runSabkit,
   runSingleThread,
-  SUMMARY_HEADER,
   sameSummary,
+  summaryHeader,
   summaryRows,
 } from "../src/pipeline.js";
 import { webPlatform } from "./platform.js";
@@ -57,10 +57,15 @@ function track(progress: Progress): void {
     series.push(s);
     drawLegend();
   }
+  if (s.last && progress.elapsedMs < s.last.elapsedMs) {
+    // The pipeline's clock started (its workers are up): drop the start-up samples.
+    s.points.length = 0;
+    s.last = undefined;
+  }
   const last = s.last;
   if (last && progress.elapsedMs > last.elapsedMs) {
     const rate =
-      (progress.mergedBytes - last.mergedBytes) /
+      (progress.countedBytes - last.countedBytes) /
       MB /
       ((progress.elapsedMs - last.elapsedMs) / 1000);
     s.smoothed = s.points.length === 0 ? rate : 0.5 * s.smoothed + 0.5 * rate;
@@ -119,11 +124,7 @@ function drawChart(): void {
   const timeStep = niceStep(maxT);
   for (let t = 0; t <= maxT; t += timeStep)
     g.fillText(`${t.toFixed(timeStep < 1 ? 1 : 0)} s`, x(t) - 10, height - 8);
-  g.save();
-  g.translate(12, top + 70);
-  g.rotate(-Math.PI / 2);
-  g.restore();
-  g.fillText("MB/s", left + 4, top + 10);
+  g.fillText("MB/s counted", left + 4, top + 10);
   for (const s of series) {
     if (s.points.length === 0) continue;
     g.strokeStyle = s.color;
@@ -140,7 +141,7 @@ function showStatus(p: Progress): void {
   const queues = p.queues
     .map((q) => `${q.name} ${q.depth}${q.bound === undefined ? "" : `/${q.bound}`}`)
     .join(", ");
-  const percent = p.totalBytes ? (100 * p.mergedBytes) / p.totalBytes : 100;
+  const percent = p.totalBytes ? (100 * p.countedBytes) / p.totalBytes : 100;
   $("status").textContent =
     `${p.pipeline}: ${percent.toFixed(0)}% at ${(p.elapsedMs / 1000).toFixed(1)} s\n` +
     `  reader   ${mb(p.readBytes)}\n  counters ${mb(p.countedBytes)}\n  reducer  ${mb(p.mergedBytes)}\n` +
@@ -151,6 +152,10 @@ function showStatus(p: Progress): void {
 
 function showTable(results: PipelineResult[]): void {
   const table = $<HTMLTableElement>("summary");
+  const header = summaryHeader(results);
+  table.tHead!.rows[0]!.replaceChildren(
+    ...header.map((name) => Object.assign(document.createElement("th"), { textContent: name })),
+  );
   const body = table.tBodies[0]!;
   body.innerHTML = "";
   for (const row of summaryRows(results)) {
@@ -159,7 +164,7 @@ function showTable(results: PipelineResult[]): void {
       const td = document.createElement("td");
       td.textContent = cell;
       if (i >= 1 && i <= 4) td.className = "num";
-      if (i === SUMMARY_HEADER.length - 1) td.className = cell.startsWith("ok") ? "ok" : "bad";
+      if (i === header.length - 1) td.className = cell.startsWith("ok") ? "ok" : "bad";
       tr.append(td);
     });
     body.append(tr);

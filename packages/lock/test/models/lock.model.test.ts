@@ -1,22 +1,16 @@
 /**
  * Interleaving models of Lock, RLock and Condition (their real code), run by
  * the test-utils explorer: every schedule with at most 2 preemptions, then
- * random and PCT schedules. Each logical thread gets its own identity
- * (core's threadIdentity is per JS thread, and the logical threads share one).
+ * random and PCT schedules. Each logical thread gets its own identity: the
+ * explorer installs core's thread-identity provider while a model runs.
  *
  * `SABKIT_MODEL_SCHEDULES=100000 npx vitest run test/models` (in packages/lock)
  * runs 10^5 random and 10^5 PCT schedules per model (CI runs 1000 of each).
  */
 import { exploreAllModes, type Model, modelSchedules } from "@sabkit/test-utils/explorer";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Condition, Lock, RLock } from "../../src/index.js";
 import { STATE, WAITERS } from "../../src/mutex.js";
-
-vi.mock("@sabkit/core", async (importOriginal) => {
-  const core = await importOriginal<typeof import("@sabkit/core")>();
-  const { logicalIdentity } = await import("@sabkit/test-utils/explorer");
-  return { ...core, threadIdentity: () => logicalIdentity() ?? core.threadIdentity() };
-});
 
 /** Exhaustive at bound 2, then random and PCT schedules (see the header). */
 function exploreAll<S>(model: Model<S>): void {

@@ -2,17 +2,12 @@
  * Interleaving models of Semaphore and BoundedSemaphore (their real code),
  * run by the test-utils explorer: exhaustive at preemption bound 2, then
  * random and PCT schedules (`SABKIT_MODEL_SCHEDULES=100000 npx vitest run
- * test/models` for 10^5 each). Each logical thread gets its own identity.
+ * test/models` for 10^5 each). Each logical thread gets its own identity
+ * (the explorer installs core's thread-identity provider while a model runs).
  */
 import { exploreAllModes } from "@sabkit/test-utils/explorer";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BoundedSemaphore, Semaphore } from "../../src/index.js";
-
-vi.mock("@sabkit/core", async (importOriginal) => {
-  const core = await importOriginal<typeof import("@sabkit/core")>();
-  const { logicalIdentity } = await import("@sabkit/test-utils/explorer");
-  return { ...core, threadIdentity: () => logicalIdentity() ?? core.threadIdentity() };
-});
 
 /** Models run thousands of schedules synchronously: give each its own bound. */
 const MODEL_TIME = 180_000;

@@ -8,6 +8,10 @@
 import type { Engine } from "./engine.js";
 import { ExplorerUsageError } from "./errors.js";
 import { bufferId, unwrap } from "./memory.js";
+import { kindCode, LIVE, sigOf } from "./ops.js";
+
+const WAIT = kindCode("wait");
+const NOTIFY = kindCode("notify");
 
 type View = Int32Array | BigInt64Array;
 type AtomicsFn = (view: View, index: number, ...rest: unknown[]) => unknown;
@@ -61,18 +65,23 @@ export function instrumentedAtomics(current: () => Engine<unknown> | undefined):
   const fake: Record<string | symbol, unknown> = Object.create(null);
   for (const name of READ_MODIFY_WRITE) {
     const real = realFns[name]!;
-    fake[name] = (maybeView: View, index: number, ...rest: unknown[]) => {
+    const code = kindCode(name);
+    fake[name] = (maybeView: View, index: number, a?: unknown, b?: unknown) => {
       const view = unwrap(maybeView);
       const engine = active();
       const id = engine === undefined ? undefined : bufferId(view.buffer);
-      if (engine === undefined || id === undefined) return real(view, index, ...rest);
+      if (engine === undefined || id === undefined) return real(view, index, a, b);
       // Throws the real TypeError/RangeError for a bad view or index, with no effect.
       REAL.load(view as Int32Array, index);
       const at = byteIndexOf(view, index);
-      return engine.op(
-        `${name}:${id}:${at}`,
-        () => `Atomics.${name}(b${id} byte ${at}${rest.length > 0 ? `, ${args(rest)}` : ""})`,
-        () => real(view, index, ...rest),
+      const sig = sigOf(code, id, at);
+      const replayed = engine.enter(sig);
+      if (replayed !== LIVE) return replayed;
+      return engine.live(
+        sig,
+        () =>
+          `Atomics.${name}(b${id} byte ${at}${a === undefined ? "" : `, ${args(b === undefined ? [a] : [a, b])}`})`,
+        () => real(view, index, a, b),
       );
     };
   }
@@ -97,6 +106,7 @@ export function instrumentedAtomics(current: () => Engine<unknown> | undefined):
     const at = byteIndexOf(view, index);
     const ms = waitTimeout(timeout);
     return engine.wait(
+      sigOf(WAIT, id, at),
       `${id}:${at}`,
       () => `Atomics.wait(b${id} byte ${at}, ${String(value)}, ${ms})`,
       // Checks the arguments as Atomics.wait does, and compares, without blocking.
@@ -113,6 +123,7 @@ export function instrumentedAtomics(current: () => Engine<unknown> | undefined):
     const at = byteIndexOf(view, index);
     const limit = notifyCount(count);
     return engine.notify(
+      sigOf(NOTIFY, id, at),
       `${id}:${at}`,
       () => `Atomics.notify(b${id} byte ${at}, ${limit})`,
       () => {

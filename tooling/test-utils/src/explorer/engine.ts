@@ -34,6 +34,7 @@
  */
 import { ExplorerUsageError, type FailureKind, type TraceStep } from "./errors.js";
 import { type MemoryHooks, restore } from "./memory.js";
+import { describeSig, LIVE, opSig } from "./ops.js";
 
 /** Thrown out of a thread's operation to switch away from it. Rethrow what you do not handle. */
 export const SUSPEND: object = Object.freeze({
@@ -93,23 +94,21 @@ export interface Outcome {
   readonly trace: readonly TraceStep[];
 }
 
-interface LogEntry {
-  readonly sig: string;
-  result: unknown;
-}
-
 type Status = "runnable" | "blocked" | "done";
 
 interface Waiter {
   readonly thread: number;
   readonly key: string;
   readonly deadline: number;
-  readonly entry: LogEntry;
+  /** Index of the wait's entry in the thread's log (its result is set when it wakes). */
+  readonly entry: number;
 }
 
 interface ThreadState {
   status: Status;
-  log: LogEntry[];
+  /** Signatures and results of the thread's operations so far (parallel arrays). */
+  sigs: number[];
+  results: unknown[];
   replayAt: number;
   unwinding: boolean;
   waiter: Waiter | undefined;
@@ -171,6 +170,9 @@ export function pause(): void {
   (Atomics as unknown as { pause?: () => void }).pause?.();
 }
 
+const YIELD_SIG = opSig("yield");
+const NOW_SIG = opSig("now");
+
 /** Virtual `Date.now()` at virtual time 0. */
 export const VIRTUAL_EPOCH_MS = 1_700_000_000_000;
 
@@ -184,12 +186,19 @@ export class Engine<S> implements MemoryHooks {
   private next = -1;
   private preemptions = 0;
   private halt: Halt | undefined;
+  private haltCause: unknown;
+  /** A misuse found while threads are nested: thrown once the stack has unwound. */
+  private usage: ExplorerUsageError | undefined;
+  /** Whether each thread's body is on the JS stack (suspended in an operation, or running). */
+  private onStack: boolean[] = [];
   private clock = 0;
   private stepThreads: number[] = [];
   private trace: TraceStep[] = [];
   private record = false;
   private chooser: Chooser | undefined;
   private yielded = false;
+  private readonly isBlocked = (thread: number): boolean =>
+    this.threads[thread]!.status === "blocked";
 
   constructor(
     private readonly bodies: readonly ThreadBody<S>[],
@@ -213,7 +222,8 @@ export class Engine<S> implements MemoryHooks {
     restore(this.saved);
     this.threads = this.bodies.map(() => ({
       status: "runnable" as Status,
-      log: [],
+      sigs: [],
+      results: [],
       replayAt: 0,
       unwinding: false,
       waiter: undefined,
@@ -224,6 +234,9 @@ export class Engine<S> implements MemoryHooks {
     this.current = -1;
     this.preemptions = 0;
     this.halt = undefined;
+    this.haltCause = undefined;
+    this.usage = undefined;
+    this.onStack = this.bodies.map(() => false);
     this.clock = 0;
     this.stepThreads = [];
     this.trace = [];
@@ -231,9 +244,15 @@ export class Engine<S> implements MemoryHooks {
     this.chooser = chooser;
     this.yielded = false;
     running = this;
+    // Exploring throws and catches many errors (the suspension, and the
+    // SuppressedError a `using` block wraps it in): no stack traces then.
+    // Recorded runs (replays, a failure's trace) keep them for the report.
+    const stackLimit = Error.stackTraceLimit;
+    if (!record) Error.stackTraceLimit = 0;
     try {
       return this.loop();
     } finally {
+      Error.stackTraceLimit = stackLimit;
       running = undefined;
       this.chooser = undefined;
       this.current = -1;
@@ -241,50 +260,111 @@ export class Engine<S> implements MemoryHooks {
   }
 
   private loop(): Outcome {
-    let next = this.chooseForced();
-    const count = this.bodies.length;
-    while (next >= 0) {
-      this.current = next;
-      this.resumed = true;
-      this.next = -1;
-      const thread = this.threads[next]!;
-      thread.replayAt = 0;
-      thread.sinceYield = 0;
-      let failed = false;
-      let error: unknown;
-      try {
-        thread.result = this.bodies[next]!(this.shared, { index: next, threads: count });
-      } catch (caught) {
-        failed = true;
-        error = caught;
-      }
-      if (error instanceof ExplorerUsageError) throw error;
-      if (this.halt !== undefined) return this.outcome(this.halt);
-      if (thread.unwinding) {
-        thread.unwinding = false;
-        if (!failed) {
-          throw new ExplorerUsageError(
-            `thread ${next} returned normally after the explorer suspended it: its code caught the ` +
-              "explorer's suspension and did not rethrow it. Rethrow errors you do not handle " +
-              "(catch (e) { if (!(e instanceof MyError)) throw e; … })",
-          );
-        }
-        next = this.next;
-        continue;
-      }
-      if (failed) {
-        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        return this.outcome(new Halt("exception", `thread ${next} threw ${message}`), error);
-      }
-      thread.status = "done";
-      this.yielded = false;
-      next = this.chooseForced();
-      if (this.halt !== undefined) return this.outcome(this.halt);
-    }
-    return this.outcome(undefined);
+    const first = this.chooseForced();
+    if (first >= 0 && this.halt === undefined) this.runFrom(-1, first);
+    if (this.usage !== undefined) throw this.usage;
+    return this.outcome(this.halt, this.haltCause);
   }
 
-  private outcome(halt: Halt | undefined, cause?: unknown): Outcome {
+  /**
+   * Runs threads, starting with `next`, above the frame of thread `self`
+   * (-1: the engine's loop), until the schedule gives `self` the next step
+   * (returns) or `self` must unwind because a thread below it runs next, or
+   * the schedule ended (throws {@link SUSPEND} with `self` unwinding).
+   *
+   * Threads nest on the JS stack: a thread that switches to one not on the
+   * stack calls its body from inside the operation it stopped at, so
+   * switching back to it costs nothing (no re-execution). Only a switch to a
+   * thread further down the stack unwinds the threads above it, which then
+   * re-execute (replay) when they run again.
+   */
+  private runFrom(self: number, next: number): void {
+    for (;;) {
+      if (next === self) {
+        this.current = self;
+        this.resumed = false;
+        return;
+      }
+      if (this.onStack[next]) {
+        // A thread below self runs next: unwind self (its body re-executes later).
+        this.current = self;
+        this.next = next;
+        this.threads[self]!.unwinding = true;
+        throw SUSPEND;
+      }
+      const ended = this.runBody(next);
+      this.current = self;
+      if (this.halt !== undefined || this.usage !== undefined) {
+        if (self < 0) return;
+        this.threads[self]!.unwinding = true;
+        throw SUSPEND;
+      }
+      if (ended === "unwound") next = this.next;
+      else {
+        // `next` finished: a free choice among the others.
+        this.current = next;
+        this.yielded = false;
+        const chosen = this.chooseForced();
+        this.current = self;
+        if (this.halt !== undefined || chosen < 0) {
+          if (self < 0) return;
+          this.threads[self]!.unwinding = true;
+          throw SUSPEND;
+        }
+        next = chosen;
+      }
+    }
+  }
+
+  /** Calls thread `index`'s body (from the start: its log replays) until it finishes or unwinds. */
+  private runBody(index: number): "done" | "unwound" | "halted" {
+    const thread = this.threads[index]!;
+    this.onStack[index] = true;
+    this.current = index;
+    this.resumed = true;
+    thread.replayAt = 0;
+    thread.sinceYield = 0;
+    let failed = false;
+    let error: unknown;
+    try {
+      thread.result = this.bodies[index]!(this.shared, { index, threads: this.bodies.length });
+    } catch (caught) {
+      failed = true;
+      error = caught;
+    }
+    this.onStack[index] = false;
+    this.current = index;
+    if (error instanceof ExplorerUsageError) {
+      this.usage ??= error;
+      return "halted";
+    }
+    if (this.halt !== undefined || this.usage !== undefined) {
+      thread.unwinding = false;
+      return "halted";
+    }
+    if (thread.unwinding) {
+      thread.unwinding = false;
+      if (!failed) {
+        this.usage = new ExplorerUsageError(
+          `thread ${index} returned normally after the explorer suspended it: its code caught the ` +
+            "explorer's suspension and did not rethrow it. Rethrow errors you do not handle " +
+            "(catch (e) { if (!(e instanceof MyError)) throw e; … })",
+        );
+        return "halted";
+      }
+      return "unwound";
+    }
+    if (failed) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.halt = new Halt("exception", `thread ${index} threw ${message}`);
+      this.haltCause = error;
+      return "halted";
+    }
+    thread.status = "done";
+    return "done";
+  }
+
+  private outcome(halt: Halt | undefined, cause: unknown): Outcome {
     return {
       failure: halt === undefined ? undefined : { kind: halt.kind, detail: halt.detail, cause },
       steps: this.stepThreads,
@@ -348,7 +428,7 @@ export class Engine<S> implements MemoryHooks {
       forced,
       step: this.stepThreads.length,
       preemptions: this.preemptions,
-      blocked: (thread) => this.threads[thread]!.status === "blocked",
+      blocked: this.isBlocked,
       yielded: this.yielded,
     });
     if (!options.includes(choice)) {
@@ -366,17 +446,18 @@ export class Engine<S> implements MemoryHooks {
     const waiter = t.waiter!;
     const queue = this.waiters.get(waiter.key)!;
     queue.splice(queue.indexOf(waiter), 1);
-    waiter.entry.result = "timed-out";
+    t.results[waiter.entry] = "timed-out";
     if (waiter.deadline > this.clock) this.clock = waiter.deadline;
     t.waiter = undefined;
     t.status = "runnable";
   }
 
-  /** Switches away from the running thread: throws SUSPEND out of its current operation. */
-  private suspend(next: number): never {
-    this.next = next;
-    this.threads[this.current]!.unwinding = true;
-    throw SUSPEND;
+  /**
+   * Gives the next step to `next`: returns when the running thread's turn
+   * comes back while it is still on the stack, or throws SUSPEND (unwinding it).
+   */
+  private switchTo(next: number): void {
+    this.runFrom(this.current, next);
   }
 
   private haltNow(halt: Halt): never {
@@ -410,37 +491,54 @@ export class Engine<S> implements MemoryHooks {
     if (choice === this.current) return;
     this.preemptions++;
     this.prepare(choice);
-    this.suspend(choice);
+    this.switchTo(choice);
   }
 
   /**
    * Replays or performs one operation. Returns the logged result during
    * replay; otherwise waits for the thread's turn, performs it and logs it.
    */
-  op<T>(sig: string, describe: () => string, perform: () => T): T {
+  op<T>(sig: number, describe: () => string, perform: () => T): T {
+    const replayed = this.enter(sig);
+    return replayed !== LIVE ? (replayed as T) : this.live(sig, describe, perform);
+  }
+
+  /**
+   * The first half of {@link op}, for callers that avoid building closures
+   * on the (frequent) replay path: the logged result during replay, or
+   * {@link LIVE}, after which the caller must call {@link live}.
+   */
+  enter(sig: number): unknown {
     const thread = this.threads[this.current]!;
     if (thread.unwinding || this.halt !== undefined) throw SUSPEND;
     thread.sinceYield++;
-    if (thread.replayAt < thread.log.length) return this.replay(thread, sig) as T;
+    if (thread.replayAt < thread.sigs.length) return this.replay(thread, sig);
+    return LIVE;
+  }
+
+  /** The second half of {@link op}: waits for the thread's turn, performs and logs. */
+  live<T>(sig: number, describe: () => string, perform: () => T): T {
     this.point();
     const result = perform();
-    thread.log.push({ sig, result });
+    const thread = this.threads[this.current]!;
+    thread.sigs.push(sig);
+    thread.results.push(result);
     thread.replayAt++;
     this.stepped(describe, result);
     return result;
   }
 
-  private replay(thread: ThreadState, sig: string): unknown {
-    const entry = thread.log[thread.replayAt]!;
-    if (entry.sig !== sig) {
+  private replay(thread: ThreadState, sig: number): unknown {
+    const at = thread.replayAt;
+    if (thread.sigs[at] !== sig) {
       throw new ExplorerUsageError(
-        `thread ${this.current} is not deterministic: its operation #${thread.replayAt} was ${entry.sig} ` +
-          `and is ${sig} when re-run. Thread bodies must depend only on what shared memory returns ` +
+        `thread ${this.current} is not deterministic: its operation #${at} was ${describeSig(thread.sigs[at]!)} ` +
+          `and is ${describeSig(sig)} when re-run. Thread bodies must depend only on what shared memory returns ` +
           "(no Math.random, no state kept between calls: create objects from handles inside the body)",
       );
     }
-    thread.replayAt++;
-    return entry.result;
+    thread.replayAt = at + 1;
+    return thread.results[at];
   }
 
   private stepped(describe: () => string, result: unknown): void {
@@ -451,40 +549,28 @@ export class Engine<S> implements MemoryHooks {
     }
   }
 
-  plain<T>(
-    kind: "read" | "write",
-    name: string,
-    buffer: number,
-    byteIndex: number,
-    perform: () => T,
-  ): T {
-    if (!this.active) return perform();
-    return this.op(
-      `${kind}:${buffer}:${byteIndex}`,
-      () => `b${buffer}${name} (byte ${byteIndex})`,
-      perform,
-    );
-  }
-
   /** `Atomics.wait` on tracked memory: `compare` returns "not-equal" or "timed-out" (equal) without blocking. */
-  wait(key: string, describe: () => string, compare: () => string, timeoutMs: number): string {
+  wait(
+    sig: number,
+    key: string,
+    describe: () => string,
+    compare: () => string,
+    timeoutMs: number,
+  ): string {
+    const replayed = this.enter(sig);
+    if (replayed !== LIVE) return replayed as string;
     const thread = this.threads[this.current]!;
-    if (thread.unwinding || this.halt !== undefined) throw SUSPEND;
-    thread.sinceYield++;
-    const sig = `wait:${key}`;
-    if (thread.replayAt < thread.log.length) return this.replay(thread, sig) as string;
     this.point();
     const compared = compare();
+    thread.sigs.push(sig);
+    thread.replayAt++;
     if (compared === "not-equal" || timeoutMs <= 0) {
-      thread.log.push({ sig, result: compared });
-      thread.replayAt++;
+      thread.results.push(compared);
       this.stepped(describe, compared);
       return compared;
     }
     // Compare and enqueue are one step, as in Atomics.wait.
-    const entry: LogEntry = { sig, result: undefined };
-    thread.log.push(entry);
-    thread.replayAt++;
+    const entry = thread.results.push(undefined) - 1;
     const waiter: Waiter = { thread: this.current, key, deadline: this.clock + timeoutMs, entry };
     let queue = this.waiters.get(key);
     if (queue === undefined) this.waiters.set(key, (queue = []));
@@ -495,19 +581,30 @@ export class Engine<S> implements MemoryHooks {
     this.yielded = false;
     const next = this.chooseForced();
     if (this.halt !== undefined) this.haltNow(this.halt);
-    this.suspend(next);
+    this.switchTo(next);
+    // Woken (notify) or timed out (prepare): the result is in the log. The
+    // choice of this thread was the step's choice: its next operation runs
+    // without another (as after a re-execution).
+    this.resumed = true;
+    return thread.results[entry] as string;
   }
 
   /** `Atomics.notify` on tracked memory: wakes up to `count` waiters, oldest first. */
-  notify(key: string, describe: () => string, validate: () => void, count: number): number {
-    return this.op(`notify:${key}`, describe, () => {
+  notify(
+    sig: number,
+    key: string,
+    describe: () => string,
+    validate: () => void,
+    count: number,
+  ): number {
+    return this.op(sig, describe, () => {
       validate();
       const queue = this.waiters.get(key);
       let woken = 0;
       while (queue !== undefined && queue.length > 0 && woken < count) {
         const waiter = queue.shift()!;
-        waiter.entry.result = "ok";
         const t = this.threads[waiter.thread]!;
+        t.results[waiter.entry] = "ok";
         t.status = "runnable";
         t.waiter = undefined;
         woken++;
@@ -527,12 +624,13 @@ export class Engine<S> implements MemoryHooks {
     if (thread.unwinding || this.halt !== undefined) throw SUSPEND;
     if (thread.sinceYield === 0) return;
     thread.sinceYield = 0;
-    if (thread.replayAt < thread.log.length) {
-      this.replay(thread, "yield");
+    if (thread.replayAt < thread.sigs.length) {
+      this.replay(thread, YIELD_SIG);
       return;
     }
     this.point();
-    thread.log.push({ sig: "yield", result: undefined });
+    thread.sigs.push(YIELD_SIG);
+    thread.results.push(undefined);
     thread.replayAt++;
     this.stepped(() => "Atomics.pause() (yield)", undefined);
     // The next runnable thread in cyclic order: a yield is not a branch of
@@ -543,7 +641,10 @@ export class Engine<S> implements MemoryHooks {
       const other = (this.current + k) % count;
       if (this.threads[other]!.status === "runnable") {
         this.yielded = true;
-        this.suspend(other);
+        this.switchTo(other);
+        // Chosen again: its next operation runs without another choice.
+        this.resumed = true;
+        return;
       }
     }
   }
@@ -552,8 +653,9 @@ export class Engine<S> implements MemoryHooks {
   now(): number {
     const thread = this.threads[this.current]!;
     if (thread.unwinding || this.halt !== undefined) throw SUSPEND;
-    if (thread.replayAt < thread.log.length) return this.replay(thread, "now") as number;
-    thread.log.push({ sig: "now", result: this.clock });
+    if (thread.replayAt < thread.sigs.length) return this.replay(thread, NOW_SIG) as number;
+    thread.sigs.push(NOW_SIG);
+    thread.results.push(this.clock);
     thread.replayAt++;
     return this.clock;
   }

@@ -8,6 +8,7 @@ import {
   type ChoicePoint,
   type Chooser,
   Engine,
+  logicalIdentity,
   type ThreadBody,
   VIRTUAL_EPOCH_MS,
 } from "./engine.js";
@@ -24,6 +25,7 @@ import {
   installViewConstructors,
   replaceGlobal,
   restore as restoreMemory,
+  setMemoryHooks,
   snapshot,
   track,
 } from "./memory.js";
@@ -129,16 +131,7 @@ function withSession<S, T>(model: Model<S>, body: (session: Session<S>) => T): T
   checkModel(model as Model<unknown>);
   const name = model.name ?? "model";
   let engine: Engine<S> | undefined;
-  const hooks = {
-    plain: <R>(
-      kind: "read" | "write",
-      label: string,
-      buffer: number,
-      at: number,
-      perform: () => R,
-    ): R => (engine === undefined ? perform() : engine.plain(kind, label, buffer, at, perform)),
-  };
-  beginTracking(hooks);
+  beginTracking();
   const restores: (() => void)[] = [];
   try {
     restores.push(installViewConstructors());
@@ -156,6 +149,7 @@ function withSession<S, T>(model: Model<S>, body: (session: Session<S>) => T): T
       untrack();
     }
     engine = new Engine<S>(model.threads, shared, snapshot(), { maxSteps: 0, timeouts: "any" });
+    setMemoryHooks(engine);
     const proxyEngine = engine;
     const perf = globalThis.performance;
     const realNow = perf.now;
@@ -169,6 +163,7 @@ function withSession<S, T>(model: Model<S>, body: (session: Session<S>) => T): T
     restores.push(() => {
       Date.now = realDateNow;
     });
+    restores.push(installIdentityProvider());
     const saved = snapshot();
     try {
       return body({ engine, shared, model, name });
@@ -180,6 +175,26 @@ function withSession<S, T>(model: Model<S>, body: (session: Session<S>) => T): T
     for (const undo of restores.reverse()) undo();
     endTracking();
   }
+}
+
+/** See `setThreadIdentityProvider` in `@sabkit/core/internal` (test-utils does not depend on core). */
+const IDENTITY_PROVIDERS_KEY = Symbol.for("sabkit.runtime.identityProviders");
+
+/**
+ * Gives each logical thread its own `threadIdentity()` ({@link logicalIdentity})
+ * in every copy of @sabkit/core loaded in this thread, until the returned
+ * function runs. Outside the logical threads (setup, check) core answers
+ * with the real identity. Nothing to do when core is not loaded.
+ */
+function installIdentityProvider(): () => void {
+  const setters = (globalThis as unknown as Record<symbol, unknown>)[IDENTITY_PROVIDERS_KEY] as
+    | Set<(provider: (() => number | undefined) | undefined) => void>
+    | undefined;
+  if (setters === undefined) return () => {};
+  for (const set of setters) set(logicalIdentity);
+  return () => {
+    for (const set of setters) set(undefined);
+  };
 }
 
 function checkModel(model: Model<unknown>): void {
@@ -305,6 +320,12 @@ function failureOf<S>(
     traced.kind === result.kind
       ? traced
       : runOnce(session, new TraceChooser(result.steps), options, true);
+  // Exploring runs without stack traces (see Engine.run): re-run the failing
+  // schedule recorded for a cause that has one.
+  const recorded =
+    result.cause === undefined
+      ? result
+      : runOnce(session, new TraceChooser(result.steps), options, true);
   return new ExplorationFailure(
     result.kind!,
     result.detail,
@@ -314,7 +335,7 @@ function failureOf<S>(
     final.trace,
     session.name,
     scheduleNumber,
-    result.cause,
+    recorded.kind === result.kind ? recorded.cause : result.cause,
   );
 }
 

@@ -17,16 +17,16 @@
  * `Atomics` unwraps it, so argument checks written for real views accept it.
  */
 
-/** What the engine provides to instrumented memory. */
+import { kindCode, LIVE, sigOf } from "./ops.js";
+
+/** What the engine provides to instrumented memory (see `Engine.enter`/`Engine.live`). */
 export interface MemoryHooks {
-  /** One plain access of `length` bytes at `byteIndex` of a tracked buffer; `perform` does it. */
-  plain<T>(
-    kind: "read" | "write",
-    name: string,
-    buffer: number,
-    byteIndex: number,
-    perform: () => T,
-  ): T;
+  /** Whether a logical thread runs (its plain accesses of tracked memory are steps). */
+  readonly active: boolean;
+  /** The logged result of operation `sig` when replaying, else {@link LIVE}. */
+  enter(sig: number): unknown;
+  /** Performs operation `sig` at the thread's turn and logs it. */
+  live<T>(sig: number, describe: () => string, perform: () => T): T;
 }
 
 const bufferIds = new WeakMap<ArrayBufferLike, number>();
@@ -36,8 +36,13 @@ const views = new WeakMap<object, ArrayBufferView>();
 let tracked: SharedArrayBuffer[] = [];
 let hooks: MemoryHooks | undefined;
 
-export function beginTracking(memoryHooks: MemoryHooks): void {
+export function beginTracking(): void {
   tracked = [];
+  hooks = undefined;
+}
+
+/** Plain accesses of tracked memory go through `memoryHooks` from now until {@link endTracking}. */
+export function setMemoryHooks(memoryHooks: MemoryHooks): void {
   hooks = memoryHooks;
 }
 
@@ -99,67 +104,106 @@ const WRITING_METHODS = new Set(["set", "fill", "copyWithin", "reverse", "sort"]
 /** Methods that make a new view of the same memory, which is instrumented in turn. */
 const VIEW_METHODS = new Set(["subarray"]);
 
-function canonicalIndex(prop: string): number | undefined {
-  const first = prop.charCodeAt(0);
-  if (first < 48 || first > 57) return undefined;
-  const n = Number(prop);
-  return String(n) === prop ? n : undefined;
+/** The array index `prop` names (a canonical numeric string), or -1. */
+function canonicalIndex(prop: string): number {
+  const length = prop.length;
+  let first = prop.charCodeAt(0);
+  if (first < 48 || first > 57 || length > 15 || (first === 48 && length > 1)) return -1;
+  let n = first - 48;
+  for (let i = 1; i < length; i++) {
+    first = prop.charCodeAt(i);
+    if (first < 48 || first > 57) return -1;
+    n = n * 10 + (first - 48);
+  }
+  return n;
 }
 
 type AnyTypedArray = Int32Array | Float64Array | BigInt64Array | Uint8Array;
+type Elements = Record<number, unknown>;
 
-function instrumentTypedArray(view: AnyTypedArray, buffer: number): AnyTypedArray {
-  const bytes = view.BYTES_PER_ELEMENT;
-  const handler: ProxyHandler<AnyTypedArray> = {
-    get(target, prop) {
-      if (typeof prop === "string") {
-        const index = canonicalIndex(prop);
-        if (index !== undefined) {
-          return hooks === undefined
-            ? (target as unknown as Record<number, unknown>)[index]
-            : hooks.plain("read", `[${index}]`, buffer, target.byteOffset + index * bytes, () => {
-                return (target as unknown as Record<number, unknown>)[index];
-              });
-        }
+const READ = kindCode("read");
+const WRITE = kindCode("write");
+
+/**
+ * The Proxy handler of one instrumented typed array (a class: no closures
+ * are made per view). Element reads and writes are one step each; during a
+ * replay they return the logged value without building anything.
+ */
+class TypedArrayHandler implements ProxyHandler<AnyTypedArray> {
+  constructor(
+    private readonly buffer: number,
+    private readonly bytes: number,
+  ) {}
+
+  get(target: AnyTypedArray, prop: string | symbol): unknown {
+    if (typeof prop === "string") {
+      const index = canonicalIndex(prop);
+      if (index >= 0) {
+        const h = hooks;
+        if (h === undefined || !h.active) return (target as unknown as Elements)[index];
+        const at = target.byteOffset + index * this.bytes;
+        const sig = sigOf(READ, this.buffer, at);
+        const replayed = h.enter(sig);
+        if (replayed !== LIVE) return replayed;
+        return h.live(
+          sig,
+          () => `b${this.buffer}[${index}] (byte ${at})`,
+          () => (target as unknown as Elements)[index],
+        );
       }
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function" || prop === "constructor") return value;
-      return method(target, String(prop), value as (...args: unknown[]) => unknown);
-    },
-    set(target, prop, value) {
-      if (typeof prop === "string") {
-        const index = canonicalIndex(prop);
-        if (index !== undefined) {
-          if (hooks === undefined) {
-            (target as unknown as Record<number, unknown>)[index] = value;
-          } else {
-            hooks.plain(
-              "write",
-              `[${index}]=${String(value)}`,
-              buffer,
-              target.byteOffset + index * bytes,
-              () => {
-                (target as unknown as Record<number, unknown>)[index] = value;
-              },
-            );
-          }
+    }
+    const value = Reflect.get(target, prop, target);
+    if (typeof value !== "function" || prop === "constructor") return value;
+    return this.method(target, String(prop), value as (...args: unknown[]) => unknown);
+  }
+
+  set(target: AnyTypedArray, prop: string | symbol, value: unknown): boolean {
+    if (typeof prop === "string") {
+      const index = canonicalIndex(prop);
+      if (index >= 0) {
+        const h = hooks;
+        if (h === undefined || !h.active) {
+          (target as unknown as Elements)[index] = value;
           return true;
         }
+        const at = target.byteOffset + index * this.bytes;
+        const sig = sigOf(WRITE, this.buffer, at);
+        if (h.enter(sig) === LIVE) {
+          h.live(
+            sig,
+            () => `b${this.buffer}[${index}]=${String(value)} (byte ${at})`,
+            () => {
+              (target as unknown as Elements)[index] = value;
+            },
+          );
+        }
+        return true;
       }
-      return Reflect.set(target, prop, value, target);
-    },
-  };
-  const method = (target: AnyTypedArray, name: string, fn: (...args: unknown[]) => unknown) =>
-    function instrumented(...args: unknown[]): unknown {
+    }
+    return Reflect.set(target, prop, value, target);
+  }
+
+  private method(target: AnyTypedArray, name: string, fn: (...args: unknown[]) => unknown) {
+    const buffer = this.buffer;
+    return function instrumented(...args: unknown[]): unknown {
       const real = args.map(unwrap);
       if (VIEW_METHODS.has(name)) return instrument(fn.apply(target, real) as ArrayBufferView);
-      if (hooks === undefined) return fn.apply(target, real);
-      const kind = WRITING_METHODS.has(name) ? "write" : "read";
-      return hooks.plain(kind, `.${name}()`, buffer, target.byteOffset, () =>
-        fn.apply(target, real),
+      const h = hooks;
+      if (h === undefined || !h.active) return fn.apply(target, real);
+      const sig = sigOf(WRITING_METHODS.has(name) ? WRITE : READ, buffer, target.byteOffset);
+      const replayed = h.enter(sig);
+      if (replayed !== LIVE) return replayed;
+      return h.live(
+        sig,
+        () => `b${buffer}.${name}() (byte ${target.byteOffset})`,
+        () => fn.apply(target, real),
       );
     };
-  const proxy = new Proxy(view, handler);
+  }
+}
+
+function instrumentTypedArray(view: AnyTypedArray, buffer: number): AnyTypedArray {
+  const proxy = new Proxy(view, new TypedArrayHandler(buffer, view.BYTES_PER_ELEMENT));
   views.set(proxy, view);
   return proxy;
 }
@@ -171,12 +215,19 @@ function instrumentDataView(view: DataView, buffer: number): DataView {
       if (typeof value !== "function" || prop === "constructor") return value;
       const name = String(prop);
       const fn = value as (...args: unknown[]) => unknown;
-      const kind = name.startsWith("set") ? "write" : name.startsWith("get") ? "read" : undefined;
+      const code = name.startsWith("set") ? WRITE : name.startsWith("get") ? READ : undefined;
       return (...args: unknown[]) => {
-        if (kind === undefined || hooks === undefined) return fn.apply(target, args);
+        const h = hooks;
+        if (code === undefined || h === undefined || !h.active) return fn.apply(target, args);
         const offset = typeof args[0] === "number" ? args[0] : 0;
-        return hooks.plain(kind, `.${name}(${offset})`, buffer, target.byteOffset + offset, () =>
-          fn.apply(target, args),
+        const at = target.byteOffset + offset;
+        const sig = sigOf(code, buffer, at);
+        const replayed = h.enter(sig);
+        if (replayed !== LIVE) return replayed;
+        return h.live(
+          sig,
+          () => `b${buffer}.${name}(${offset}) (byte ${at})`,
+          () => fn.apply(target, args),
         );
       };
     },

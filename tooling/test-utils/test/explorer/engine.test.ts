@@ -240,7 +240,12 @@ describe("misuse is reported", () => {
           Atomics.add(i32, calls % 2, 1);
           Atomics.add(i32, 2, 1);
         },
-        ({ i32 }) => void Atomics.add(i32, 2, 1),
+        // Two operations: thread 0 can run nested above thread 1 and be
+        // unwound when thread 1 continues, so thread 0 re-executes.
+        ({ i32 }) => {
+          Atomics.add(i32, 2, 1);
+          Atomics.add(i32, 2, 1);
+        },
       ],
     };
     expect(() => explore(model)).toThrow(ExplorerUsageError);
@@ -259,7 +264,10 @@ describe("misuse is reported", () => {
             // swallows everything
           }
         },
-        ({ i32 }) => void Atomics.add(i32, 0, 1),
+        ({ i32 }) => {
+          Atomics.add(i32, 0, 1);
+          Atomics.add(i32, 0, 1);
+        },
       ],
     };
     expect(() => explore(model)).toThrow(/caught the explorer's suspension/);

@@ -4,7 +4,7 @@
 import { isMainProcess, Lock, type Lock as LockType, Process } from "sabkit";
 import { print } from "./lib/repr.js";
 
-export function f(l: LockType, i: number): void {
+export function f(l: Lock, i: number): void {
   l.acquire();
   try {
     print("hello world", i);

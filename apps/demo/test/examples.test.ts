@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { delimiter } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { repr, str } from "../examples/lib/repr.js";
 
 const demo = fileURLToPath(new URL("..", import.meta.url));
 const examples = new URL("../examples/", import.meta.url);
@@ -138,5 +139,57 @@ describe("examples: each runs with the example script and prints what its Python
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain('no example "nope"');
     expect(run.stderr).toContain("processes, pool-map, queue, lock, pipe, manager, deadlock");
+  });
+});
+
+describe("lib/repr: Python's repr, checked against python3's output", () => {
+  it("scalars, with JavaScript numbers as Python ints and floats", () => {
+    expect(
+      repr([
+        null,
+        undefined,
+        true,
+        false,
+        0,
+        -3,
+        0.25,
+        1e-7,
+        1e21,
+        1.5e300,
+        Number.NaN,
+        Infinity,
+        -0,
+      ]),
+    ).toBe("[None, None, True, False, 0, -3, 0.25, 1e-07, 1e+21, 1.5e+300, nan, inf, -0.0]");
+  });
+
+  it("strings in Python's quotes and escapes", () => {
+    expect(
+      repr([
+        "it's",
+        'say "hi"',
+        "both ' and \"",
+        "tab\there",
+        "nl\n",
+        "back\\slash",
+        "\x01",
+        "é€😀",
+      ]),
+    ).toBe(
+      `["it's", 'say "hi"', 'both \\' and "', 'tab\\there', 'nl\\n', 'back\\\\slash', '\\x01', 'é€😀']`,
+    );
+    expect(str("hello")).toBe("hello");
+  });
+
+  it("Maps and plain objects as dicts, nested", () => {
+    expect(
+      repr(
+        new Map<unknown, unknown>([
+          [1, "1"],
+          ["2", [2, { x: null }]],
+        ]),
+      ),
+    ).toBe("{1: '1', '2': [2, {'x': None}]}");
+    expect(() => repr(() => 1)).toThrow(TypeError);
   });
 });

@@ -1,7 +1,7 @@
 // Python's Lock example (python/lock.py): ten processes print under one
 // shared Lock, so their lines never interleave. The order of the lines is
 // whatever order the processes get the lock in, as in Python.
-import { isMainProcess, Lock, type Lock as LockType, Process } from "sabkit";
+import { isMainProcess, Lock, Process } from "sabkit";
 import { print } from "./lib/repr.js";
 
 export function f(l: Lock, i: number): void {

@@ -34,22 +34,35 @@ import {
   AbortError,
   ClosedError,
   FullError,
+  reviveAsync,
   SabkitError,
+  share,
   TimeoutError,
   WorkerCrashedError,
 } from "@sabkit/core";
-import { Deadline, describe, reviveError, type SerializedError } from "@sabkit/core/internal";
+import {
+  Deadline,
+  describe,
+  reviveError,
+  type SerializedError,
+  serializeError,
+} from "@sabkit/core/internal";
 import { Process, type ResourceLimits } from "@sabkit/process";
 import { Queue } from "@sabkit/queue";
 import { CANCEL_WORDS, cancelRecord, createSlot, readSlotStats, startedSeq } from "./slot.js";
 import {
   INPUTS_F64,
+  INPUTS_PORT,
+  type PortLike,
   RESULT_ERROR,
   RESULT_OK,
   RESULT_OK_F64,
+  RESULT_OK_PORT,
   type ResultRecord,
   type TaskBatch,
   type TaskRecord,
+  type ToParent,
+  type ToWorker,
   type WorkerConfig,
 } from "./worker.js";
 
@@ -189,6 +202,12 @@ interface Worker {
   /** Terminated by the pool (cancel grace, terminate()): its exit is expected. */
   terminatedByPool: boolean;
   exited: Promise<void>;
+  /** The parent's end of the worker's port (inputs and results that are not plain data). */
+  readonly port: PortLike & { ref?(): void; unref?(): void };
+  /** Records answered RESULT_OK_PORT whose values have not come through the port yet (undefined: drop them). */
+  readonly awaiting: Map<number, Rec | undefined>;
+  /** Values that came through the port before their record. */
+  readonly arrived: Map<number, ToParent>;
 }
 
 /** Most records in flight on one worker (< CANCEL_WORDS, see slot.ts). */
@@ -301,6 +320,7 @@ export class Pool<M = AnyTasks> {
   #workersStarted = 0;
   #roomWaiters: (() => void)[] = [];
   #stats = { completed: 0, failed: 0, cancelled: 0, crashed: 0 };
+  readonly #initArgs: unknown;
 
   constructor(module: string | URL, options: PoolOptions = {}) {
     this.module = resolveModule(module);
@@ -334,6 +354,8 @@ export class Pool<M = AnyTasks> {
       throw new TypeError(`Pool: initArgs must be an array, got ${describe(options.initArgs)}`);
     }
     this.#options = { ...options };
+    // Shared once (a TypeError naming the path of a function in them); posted to every worker.
+    this.#initArgs = share(options.initArgs ?? [], "initArgs");
     this.#results = new Queue<ResultRecord>({ capacity: RESULT_QUEUE_BYTES });
     this.#workers = new Array(this.processes).fill(undefined);
     for (let i = 0; i < this.processes; i++) this.#spawn(i, 1);
@@ -741,21 +763,85 @@ export class Pool<M = AnyTasks> {
         return false;
       }
     } catch (error) {
-      rec.state = SETTLED;
-      rec.cleanup?.();
-      this.#stats.failed += rec.items;
-      rec.reject(
-        error instanceof TypeError
-          ? new TypeError(
-              `Pool: the arguments of task "${rec.name}" cannot be sent to a worker: ${error.message}`,
-              { cause: error },
-            )
-          : error,
-      );
+      // Not encodable into the queue: live primitives or SharedArrayBuffers inside (or larger
+      // than the ring). Only then are the inputs walked: they go through the worker's port.
+      if (error instanceof TypeError || error instanceof RangeError)
+        return this.#sendByPort(w, rec);
+      this.#rejectUnsendable(rec, error);
       return false;
     }
     this.#markSent(w, rec, seq);
     return true;
+  }
+
+  /** Sends `rec` as a record flagged INPUTS_PORT, its inputs `share`d through the worker's port. */
+  #sendByPort(w: Worker, rec: Rec): boolean {
+    const seq = w.nextSeq;
+    let tree: unknown;
+    try {
+      // `share` names the path of a function or symbol (a TypeError); primitives become handle records.
+      tree =
+        rec.spread && rec.inputs.length === 1
+          ? [share((rec.inputs as unknown[])[0], "args")]
+          : share(rec.inputs, rec.spread ? "argsList" : "items");
+    } catch (error) {
+      this.#rejectUnsendable(rec, error);
+      return false;
+    }
+    if (w.tasks.tryPutMany([[[seq, rec.name, null as never, spreadOf(rec) | INPUTS_PORT]]]) === 0) {
+      this.#unshiftPending([rec]);
+      return false;
+    }
+    try {
+      w.port.postMessage({ seq, inputs: tree } satisfies ToWorker);
+    } catch (error) {
+      // The record is in the queue: the worker answers it with this error.
+      const reason = new TypeError(
+        `Pool: the arguments of task "${rec.name}" cannot be sent to a worker: ${(error as Error)?.message}`,
+      );
+      w.port.postMessage({ seq, error: serializeError(reason) } satisfies ToWorker);
+    }
+    this.#markSent(w, rec, seq);
+    return true;
+  }
+
+  #rejectUnsendable(rec: Rec, error: unknown): void {
+    rec.state = SETTLED;
+    rec.cleanup?.();
+    this.#stats.failed += rec.items;
+    rec.reject(
+      error instanceof TypeError
+        ? new TypeError(
+            `Pool: the arguments of task "${rec.name}" cannot be sent to a worker: ${error.message}`,
+            { cause: error },
+          )
+        : error,
+    );
+  }
+
+  /** A message on `w`'s port: the values of a record answered RESULT_OK_PORT. */
+  #onPortMessage(w: Worker, message: ToParent): void {
+    if (!w.awaiting.has(message.seq)) {
+      w.arrived.set(message.seq, message);
+      return;
+    }
+    const rec = w.awaiting.get(message.seq);
+    w.awaiting.delete(message.seq);
+    if (w.awaiting.size === 0) w.port.unref?.();
+    if (rec !== undefined) this.#settleFromPort(rec, message);
+  }
+
+  #settleFromPort(rec: Rec, message: ToParent): void {
+    reviveAsync<unknown[]>(message.values, "result").then(
+      (values) => {
+        this.#stats.completed += rec.items;
+        rec.resolve(values);
+      },
+      (error) => {
+        this.#stats.failed += rec.items;
+        rec.reject(error);
+      },
+    );
   }
 
   #markSent(w: Worker, rec: Rec, seq: number): void {
@@ -815,10 +901,25 @@ export class Pool<M = AnyTasks> {
       w.completed++;
       this.#inFlight--;
       this.#crashStreak = 0;
-      if (rec.state !== SENT) continue; // cancelled meanwhile (already rejected)
+      if (rec.state !== SENT) {
+        // Cancelled meanwhile (already rejected); values on their way through the port are dropped.
+        if (status === RESULT_OK_PORT && !w.arrived.delete(seq)) w.awaiting.set(seq, undefined);
+        continue;
+      }
       rec.state = SETTLED;
       rec.cleanup?.();
-      if (status === RESULT_OK || status === RESULT_OK_F64) {
+      if (status === RESULT_OK_PORT) {
+        const message = w.arrived.get(seq);
+        if (message !== undefined) {
+          w.arrived.delete(seq);
+          this.#settleFromPort(rec, message);
+        } else {
+          // The values were posted before the record was put; they are on their way. The port
+          // keeps the program alive until they arrive.
+          if (w.awaiting.size === 0) w.port.ref?.();
+          w.awaiting.set(seq, rec);
+        }
+      } else if (status === RESULT_OK || status === RESULT_OK_F64) {
         this.#stats.completed += rec.items;
         rec.resolve(payload as unknown[] | Float64Array);
       } else if (status === RESULT_ERROR) {
@@ -863,6 +964,7 @@ export class Pool<M = AnyTasks> {
     const id = this.#nextWorkerId++;
     const tasks = new Queue<TaskBatch>({ capacity: TASK_QUEUE_BYTES });
     const slot = createSlot();
+    const channel = new MessageChannel();
     const config: WorkerConfig = {
       module: this.module,
       tasks: tasks.handle,
@@ -872,7 +974,7 @@ export class Pool<M = AnyTasks> {
       workerIndex: index,
       generation,
       initializer: this.#options.initializer,
-      initArgs: this.#options.initArgs ?? [],
+      port: channel.port2 as unknown as PortLike,
       histogram: this.#options.histogram === true,
     };
     const process = new Process({
@@ -882,6 +984,7 @@ export class Pool<M = AnyTasks> {
       name: `PoolWorker-${index}.${generation}`,
       daemon: true,
       resourceLimits: this.#options.resourceLimits,
+      transfer: [channel.port2],
     });
     process.start();
     this.#workersStarted++;
@@ -900,7 +1003,17 @@ export class Pool<M = AnyTasks> {
       retiring: false,
       terminatedByPool: false,
       exited: undefined as unknown as Promise<void>,
+      port: channel.port1 as unknown as Worker["port"],
+      awaiting: new Map(),
+      arrived: new Map(),
     };
+    if (this.#options.initializer !== undefined) {
+      // The initializer's arguments come through the port as seq 0, revived in the worker after
+      // the task module is imported (so the kinds of the primitives in them are registered).
+      w.port.postMessage({ seq: 0, inputs: this.#initArgs } satisfies ToWorker);
+    }
+    w.port.onmessage = (event) => this.#onPortMessage(w, event.data as ToParent);
+    w.port.unref?.(); // referenced only while values are awaited (see #handleResults)
     w.exited = process.joinAsync().then((code) => this.#onExit(w, code ?? 1));
     this.#workers[index] = w;
     this.#byId.set(id, w);
@@ -949,6 +1062,7 @@ export class Pool<M = AnyTasks> {
       );
     }
     this.#unshiftPending(requeue.filter((rec) => rec.state === SENT));
+    this.#closePort(w, threadId, code);
     if (!expected) {
       this.#crashStreak++;
       if (this.#crashStreak >= (this.#options.maxCrashes ?? 8) && this.#broken === undefined) {
@@ -970,6 +1084,34 @@ export class Pool<M = AnyTasks> {
     if (replace) this.#spawn(w.index, w.generation + 1);
     this.#flush();
     this.#maybeRetireAll();
+  }
+
+  /**
+   * Closes the parent's end of an exited worker's port. Values the worker posted before it
+   * published their records are delivered first; any still missing a second later are lost
+   * with the worker.
+   */
+  #closePort(w: Worker, threadId: number, code: number): void {
+    w.arrived.clear();
+    if (w.awaiting.size === 0) {
+      w.port.close();
+      return;
+    }
+    setTimeout(() => {
+      for (const rec of w.awaiting.values()) {
+        if (rec === undefined) continue;
+        this.#stats.crashed += rec.items;
+        rec.reject(
+          new WorkerCrashedError(
+            threadId,
+            code,
+            `Pool: worker ${w.index} exited before the result of task "${rec.name}" reached the parent`,
+          ),
+        );
+      }
+      w.awaiting.clear();
+      w.port.close();
+    }, 1000);
   }
 
   #failEverything(error: Error): void {

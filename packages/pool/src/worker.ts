@@ -12,8 +12,8 @@
  * few milliseconds.
  */
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
-import { ClosedError } from "@sabkit/core";
-import { serializeError } from "@sabkit/core/internal";
+import { ClosedError, reviveAsync, share } from "@sabkit/core";
+import { reviveError, type SerializedError, serializeError } from "@sabkit/core/internal";
 import { Queue, type QueueHandle } from "@sabkit/queue";
 import { RunningTask, setCurrentTask } from "./context.js";
 import {
@@ -45,6 +45,33 @@ export const RESULT_SKIPPED = 2;
 export const RESULT_OK_F64 = 3;
 /** `spread` of a record whose inputs are numbers in a Float64Array (a map chunk of numbers). */
 export const INPUTS_F64 = 2;
+/**
+ * Flag of `spread`: the record's inputs could not be encoded into the task queue (they hold live
+ * primitives or SharedArrayBuffers, or are larger than the ring) and come through the worker's
+ * port instead, as `share`d trees (a `ToWorker` message with the record's seq).
+ */
+export const INPUTS_PORT = 4;
+/** As RESULT_OK, the values coming through the port (a `ToParent` message with the seq). */
+export const RESULT_OK_PORT = 4;
+
+/** What the parent posts on a worker's port: a record's inputs (or why they could not be sent). */
+export interface ToWorker {
+  readonly seq: number;
+  readonly inputs?: unknown;
+  readonly error?: SerializedError;
+}
+/** What a worker posts on its port: a record's values, `share`d (primitives in them stay live). */
+export interface ToParent {
+  readonly seq: number;
+  readonly values: unknown;
+}
+
+/** The port both sides talk through (MessagePort in browsers and Node). */
+export interface PortLike {
+  postMessage(message: unknown): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  close(): void;
+}
 
 /** A result: `[workerId, seq, status, payload]`: values (OK), a serialized error (ERROR), nothing (SKIPPED). */
 export type ResultRecord = [workerId: number, seq: number, status: number, payload: unknown];
@@ -58,9 +85,11 @@ export interface WorkerConfig {
   readonly workerId: number;
   readonly workerIndex: number;
   readonly generation: number;
+  /** Its arguments come through the port as seq 0. */
   readonly initializer: string | undefined;
-  readonly initArgs: unknown[];
   readonly histogram: boolean;
+  /** The worker's end of its port (transferred at start): inputs and results that are not plain data. */
+  readonly port: PortLike;
 }
 
 const BATCHES_PER_TAKE = 8;
@@ -115,11 +144,48 @@ function serializeTaskError(error: unknown): ReturnType<typeof serializeError> {
   return serialized;
 }
 
+/** Inputs the parent posts on the port, by seq, whichever arrives first: the message or the record. */
+class Mailbox {
+  readonly #arrived = new Map<number, ToWorker>();
+  readonly #waiting = new Map<number, (message: ToWorker) => void>();
+  readonly #discard = new Set<number>();
+
+  constructor(port: PortLike) {
+    port.onmessage = (event) => {
+      const message = event.data as ToWorker;
+      if (this.#discard.delete(message.seq)) return;
+      const wake = this.#waiting.get(message.seq);
+      if (wake === undefined) this.#arrived.set(message.seq, message);
+      else {
+        this.#waiting.delete(message.seq);
+        wake(message);
+      }
+    };
+  }
+
+  /** The inputs of record `seq`, revived (primitives live). */
+  async inputs(seq: number): Promise<unknown> {
+    let message = this.#arrived.get(seq);
+    if (message === undefined) {
+      message = await new Promise<ToWorker>((resolve) => this.#waiting.set(seq, resolve));
+    } else this.#arrived.delete(seq);
+    if (message.error !== undefined) throw reviveError(message.error);
+    return reviveAsync(message.inputs, "args");
+  }
+
+  /** Record `seq` was skipped: drop its inputs now or when they arrive. */
+  drop(seq: number): void {
+    if (!this.#arrived.delete(seq)) this.#discard.add(seq);
+  }
+}
+
 /** Entry point of a pool process. */
 export async function runPoolWorker(config: WorkerConfig): Promise<void> {
   const slot = slotFrom(config.slot);
   const tasks = Queue.from<TaskBatch>(config.tasks);
   const results = Queue.from<ResultRecord>(config.results);
+  const port = config.port;
+  const mailbox = new Mailbox(port);
   const module = (await import(/* @vite-ignore */ config.module)) as Record<string, unknown>;
   if (config.initializer !== undefined) {
     const init = module[config.initializer];
@@ -128,7 +194,7 @@ export async function runPoolWorker(config: WorkerConfig): Promise<void> {
         `Pool initializer "${config.initializer}" is not an exported function of ${config.module}`,
       );
     }
-    await init(...config.initArgs);
+    await init(...((await mailbox.inputs(0)) as unknown[]));
   }
   let busyMs = 0;
   let lastTurn = now();
@@ -139,81 +205,103 @@ export async function runPoolWorker(config: WorkerConfig): Promise<void> {
       results.put(result);
     } catch (error) {
       if (error instanceof ClosedError) throw error;
-      // The value cannot be encoded (a function inside it) or is larger than the ring.
-      results.put([workerId, result[1], RESULT_ERROR, serializeError(error)]);
+      // The values cannot be encoded into the queue: live primitives or SharedArrayBuffers in
+      // them, or larger than the ring. They go through the port (before the record, which
+      // tells the parent to expect them); a function or symbol inside is the task's TypeError.
+      let fallback: ResultRecord;
+      try {
+        const values = share(result[3], "result");
+        port.postMessage({ seq: result[1], values } satisfies ToParent);
+        fallback = [workerId, result[1], RESULT_OK_PORT, null];
+      } catch (shareError) {
+        fallback = [workerId, result[1], RESULT_ERROR, serializeError(shareError)];
+      }
+      results.put(fallback);
     }
   };
 
-  for (;;) {
-    let batches: TaskBatch[];
-    try {
-      batches = await take(tasks);
-    } catch (error) {
-      if (error instanceof ClosedError) return; // retired (maxTasksPerChild) or the pool closed
-      throw error;
-    }
-    for (const batch of batches) {
-      for (const [seq, name, inputs, spread] of batch) {
-        if (isCancelled(slot, seq)) {
-          publish([workerId, seq, RESULT_SKIPPED, null]);
-          continue;
-        }
-        markStarted(slot, seq);
-        const started = now();
-        const context = new RunningTask(slot, seq, config.workerIndex, config.generation);
-        setCurrentTask(context);
-        let result: ResultRecord;
-        try {
-          const fn = module[name];
-          if (typeof fn !== "function") {
-            throw new TypeError(
-              `Pool: "${name}" is not an exported function of ${config.module}; ` +
-                "export it from the module the pool was created with",
-            );
+  try {
+    for (;;) {
+      let batches: TaskBatch[];
+      try {
+        batches = await take(tasks);
+      } catch (error) {
+        if (error instanceof ClosedError) return; // retired (maxTasksPerChild) or the pool closed
+        throw error;
+      }
+      for (const batch of batches) {
+        for (const record of batch) {
+          const seq = record[0];
+          const name = record[1];
+          const spread = record[3] & ~INPUTS_PORT;
+          let inputs = record[2];
+          if (isCancelled(slot, seq)) {
+            if ((record[3] & INPUTS_PORT) !== 0) mailbox.drop(seq);
+            publish([workerId, seq, RESULT_SKIPPED, null]);
+            continue;
           }
-          const n = inputs.length;
-          // Number results go straight into a Float64Array (sent as one copy of its bytes); the
-          // first result that is not a number moves them to a plain array.
-          let numbers: Float64Array | undefined = n > 8 ? new Float64Array(n) : undefined;
-          let values: unknown[] | undefined = numbers === undefined ? new Array(n) : undefined;
-          for (let i = 0; i < n; i++) {
-            let value = spread === 1 ? fn(...(inputs[i] as unknown[])) : fn(inputs[i]);
-            if (typeof value !== "number") {
-              if (isThenable(value)) {
-                value = await value;
-                lastTurn = now();
-              }
-              if (numbers !== undefined && typeof value !== "number") {
-                values = new Array(n);
-                for (let j = 0; j < i; j++) values[j] = numbers[j];
-                numbers = undefined;
-              }
+          markStarted(slot, seq);
+          const started = now();
+          const context = new RunningTask(slot, seq, config.workerIndex, config.generation);
+          setCurrentTask(context);
+          let result: ResultRecord;
+          try {
+            if ((record[3] & INPUTS_PORT) !== 0) inputs = (await mailbox.inputs(seq)) as unknown[];
+            const fn = module[name];
+            if (typeof fn !== "function") {
+              throw new TypeError(
+                `Pool: "${name}" is not an exported function of ${config.module}; ` +
+                  "export it from the module the pool was created with",
+              );
             }
-            if (numbers !== undefined) numbers[i] = value as number;
-            else values![i] = value;
+
+            const n = inputs.length;
+            // Number results go straight into a Float64Array (sent as one copy of its bytes); the
+            // first result that is not a number moves them to a plain array.
+            let numbers: Float64Array | undefined = n > 8 ? new Float64Array(n) : undefined;
+            let values: unknown[] | undefined = numbers === undefined ? new Array(n) : undefined;
+            for (let i = 0; i < n; i++) {
+              let value = spread === 1 ? fn(...(inputs[i] as unknown[])) : fn(inputs[i]);
+              if (typeof value !== "number") {
+                if (isThenable(value)) {
+                  value = await value;
+                  lastTurn = now();
+                }
+                if (numbers !== undefined && typeof value !== "number") {
+                  values = new Array(n);
+                  for (let j = 0; j < i; j++) values[j] = numbers[j];
+                  numbers = undefined;
+                }
+              }
+              if (numbers !== undefined) numbers[i] = value as number;
+              else values![i] = value;
+            }
+            result =
+              numbers !== undefined
+                ? [workerId, seq, RESULT_OK_F64, numbers]
+                : [workerId, seq, RESULT_OK, values];
+          } catch (error) {
+            result = [workerId, seq, RESULT_ERROR, serializeTaskError(error)];
+          } finally {
+            context.end();
+            setCurrentTask(undefined);
           }
-          result =
-            numbers !== undefined
-              ? [workerId, seq, RESULT_OK_F64, numbers]
-              : [workerId, seq, RESULT_OK, values];
-        } catch (error) {
-          result = [workerId, seq, RESULT_ERROR, serializeTaskError(error)];
-        } finally {
-          context.end();
-          setCurrentTask(undefined);
-        }
-        const ended = now();
-        busyMs += ended - started;
-        // Before the result is published: a parent that has the result sees the run time in stats().
-        recordRunTime(slot, busyMs, ended - started, config.histogram);
-        publish(result);
-        markFinished(slot, seq);
-        if (ended - lastTurn > YIELD_EVERY_MS) {
-          // Timers and unhandled rejections of tasks (which end the worker) get their turn.
-          await turn();
-          lastTurn = now();
+          const ended = now();
+          busyMs += ended - started;
+          // Before the result is published: a parent that has the result sees the run time in stats().
+          recordRunTime(slot, busyMs, ended - started, config.histogram);
+          publish(result);
+          markFinished(slot, seq);
+          if (ended - lastTurn > YIELD_EVERY_MS) {
+            // Timers and unhandled rejections of tasks (which end the worker) get their turn.
+            await turn();
+            lastTurn = now();
+          }
         }
       }
     }
+  } finally {
+    // The port would keep this thread alive.
+    port.close();
   }
 }

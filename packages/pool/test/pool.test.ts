@@ -69,6 +69,11 @@ describe("results", () => {
         expect(await pool.map("square", special, { chunksize: 24 })).toEqual(
           special.map((x) => x * x),
         );
+        // A chunk whose results stop being numbers midway; a non-array iterable.
+        expect(await pool.map("numberThenText", range(30), { chunksize: 30 })).toEqual(
+          range(30).map((x) => (x < 15 ? x * 2 : `#${x}`)),
+        );
+        expect(await pool.map("square", new Set(range(20)))).toEqual(range(20).map((x) => x * x));
         expect(
           await pool.starmap("add", [
             [-0, -0],

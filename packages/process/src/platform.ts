@@ -59,6 +59,8 @@ export interface SpawnOptions {
   readonly resourceLimits: ResourceLimits | undefined;
   readonly prefixOutput: boolean;
   readonly execArgv: string[] | undefined;
+  /** Transferred with the start message (ProcessOptions.transfer). */
+  readonly transfer: readonly Transferable[];
   /** Start the worker resolving workspace packages to their sources (this module runs from source). */
   readonly sourceMode: boolean;
 }
@@ -102,7 +104,7 @@ export function spawnThread(
   options: SpawnOptions,
   events: ChildEvents,
 ): ChildThread {
-  return onNode() ? spawnNode(init, options, events) : spawnBrowser(init, events);
+  return onNode() ? spawnNode(init, options, events) : spawnBrowser(init, options, events);
 }
 
 // -- Node ---------------------------------------------------------------------
@@ -120,7 +122,10 @@ function spawnNode(init: InitMessage, options: SpawnOptions, events: ChildEvents
   try {
     worker = new threads.Worker(new URL(BOOTSTRAP_FILE, import.meta.url), {
       workerData: { ...init, port: port2 },
-      transferList: [port2],
+      transferList: [
+        port2,
+        ...(options.transfer as import("node:worker_threads").TransferListItem[]),
+      ],
       env: options.env,
       resourceLimits: options.resourceLimits,
       execArgv: options.sourceMode ? sourceExecArgv(options.execArgv) : options.execArgv,
@@ -188,7 +193,7 @@ function prefixLines(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, pre
 
 // -- Browsers -----------------------------------------------------------------
 
-function spawnBrowser(init: InitMessage, events: ChildEvents): ChildThread {
+function spawnBrowser(init: InitMessage, options: SpawnOptions, events: ChildEvents): ChildThread {
   // The literal pattern Vite and webpack recognise to emit bootstrap.js as a
   // worker entry (its options must stay a static object).
   const worker = new Worker(new URL("./bootstrap.js", import.meta.url), { type: "module" });
@@ -216,7 +221,7 @@ function spawnBrowser(init: InitMessage, events: ChildEvents): ChildThread {
     exit(1);
   };
   try {
-    worker.postMessage(init);
+    worker.postMessage(init, [...options.transfer]);
   } catch (error) {
     gone = true;
     worker.terminate();

@@ -80,6 +80,11 @@ export interface ProcessOptions<Args extends readonly unknown[] = readonly unkno
   prefixOutput?: boolean;
   /** Node only: the worker's `execArgv` (default: the parent's). */
   execArgv?: string[];
+  /**
+   * Objects in `args`/`kwargs` to transfer rather than clone (e.g. a `MessagePort` the child
+   * keeps talking through), as `postMessage`'s transfer list.
+   */
+  transfer?: Transferable[];
 }
 
 /** The global key of the set of this thread's running processes (read by the bootstrap at exit). */
@@ -160,6 +165,11 @@ function checkOptions(options: unknown): ProcessOptions {
   ) {
     throw new TypeError(
       `Process: resourceLimits must be an object, got ${describe(o.resourceLimits)}`,
+    );
+  }
+  if (o.transfer !== undefined && !Array.isArray(o.transfer)) {
+    throw new TypeError(
+      `Process: transfer must be an array of transferable objects (e.g. [port]), got ${describe(o.transfer)}`,
     );
   }
   return o;
@@ -307,6 +317,7 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
           resourceLimits: this.#options.resourceLimits,
           prefixOutput: this.#options.prefixOutput === true,
           execArgv: this.#options.execArgv,
+          transfer: this.#options.transfer ?? [],
           sourceMode: SOURCE_MODE,
         },
         {

@@ -11,7 +11,7 @@
  * keys point into chunk copies that are gone after each chunk.)
  */
 import { ClosedError, Queue, type QueueHandle, Value, type ValueHandle } from "sabkit";
-import { countWords, WordTable } from "./count.js";
+import { countWords, WordTable, warmUp } from "./count.js";
 import type { ChunkCounts } from "./pipeline.js";
 
 /** How long a counter waits for its next chunk before giving up (the reader is gone). */
@@ -36,6 +36,7 @@ export function countChunks(
     table.clear();
     unsent = 0;
   };
+  warmUp();
   results.put({ bytes: -1, partial: new Int32Array(0) }); // ready
   for (;;) {
     let chunk: number;

@@ -4,6 +4,7 @@
 // JSON line at the end (used by the tests).
 import { availableParallelism } from "node:os";
 import { generateCorpus, splitChunks } from "./corpus.js";
+import { warmUp } from "./count.js";
 import { nodePlatform } from "./node-platform.js";
 import {
   type PipelineResult,
@@ -64,6 +65,7 @@ console.log(
     ` — corpus made in ${(performance.now() - generating).toFixed(0)} ms\n`,
 );
 
+warmUp(); // the main thread counts (single thread) and merges: compile that code first
 const display = new ProgressDisplay(process.stdout);
 const input = { corpus, chunks, workers };
 const results: PipelineResult[] = [];

@@ -3,7 +3,7 @@
  * a chunk arrives as a copy, its counts go back as a transferred Int32Array.
  * Runs as a Node `worker_threads` worker and as a browser module worker.
  */
-import { countWords, WordTable } from "./count.js";
+import { countWords, WordTable, warmUp } from "./count.js";
 import type { PlainReply, PlainRequest } from "./pipeline.js";
 
 interface Port {
@@ -41,4 +41,5 @@ listen(({ chunk, base, bytes }) => {
     );
   }
 });
+warmUp();
 port.postMessage({ type: "ready" } satisfies PlainReply, []);

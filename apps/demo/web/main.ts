@@ -7,7 +7,7 @@
  */
 
 import { generateCorpus, splitChunks } from "../src/corpus.js";
-import type { CountSummary } from "../src/count.js";
+import { type CountSummary, warmUp } from "../src/count.js";
 import {
   type PipelineResult,
   type Progress,
@@ -196,6 +196,7 @@ async function run(): Promise<void> {
     const corpus = new Uint8Array(new SharedArrayBuffer(Math.floor(sizeMb * MB)));
     const words = generateCorpus(corpus, seed);
     const input = { corpus, chunks: splitChunks(corpus, CHUNK_BYTES), workers };
+    warmUp(); // this thread counts (single thread) and merges: compile that code first
     const results = [
       await runSabkit(input, webPlatform, track),
       await runPostMessage(input, webPlatform, track),

@@ -4,9 +4,10 @@
  * then random and PCT schedules (`SABKIT_MODEL_SCHEDULES=100000 npx vitest run
  * test/models` for 10^5 each).
  */
-import { exploreAllModes, type Model } from "@sabkit/test-utils/explorer";
+import { awaitAsyncWait, exploreAllModes, type Model } from "@sabkit/test-utils/explorer";
 import { describe, expect, it } from "vitest";
-import { notify, waitSync } from "../../src/index.js";
+import { notify, waitAsync, waitSync } from "../../src/index.js";
+import { pendingKeepAlive } from "../../src/keep-alive.js";
 
 /** Models run thousands of schedules synchronously: give each its own bound. */
 const MODEL_TIME = 180_000;
@@ -66,6 +67,45 @@ describe("wait layer model", () => {
         ],
         check: ({ i32 }) => expect(Atomics.load(i32, 0)).toBe(2),
       });
+    },
+    MODEL_TIME,
+  );
+
+  it(
+    "waitAsync and waitSync waiters, notify(1) twice with two state changes: both wake",
+    () => {
+      const held = pendingKeepAlive();
+      exploreAllModes<Flag>({
+        name: "waitAsync + waitSync, two single notifies",
+        setup: () => ({ i32: new Int32Array(new SharedArrayBuffer(8)) }),
+        threads: [
+          // The real waitAsync (native path: Atomics.waitAsync registers a
+          // waiter in the same FIFO queue as Atomics.wait), awaited.
+          ({ i32 }: Flag) => {
+            const results: string[] = [];
+            for (let v = Atomics.load(i32, 0); v < 1; v = Atomics.load(i32, 0))
+              results.push(awaitAsyncWait(() => waitAsync(i32, 0, v, 50)));
+            return results;
+          },
+          ({ i32 }: Flag) => {
+            for (let v = Atomics.load(i32, 0); v < 2; v = Atomics.load(i32, 0))
+              waitSync(i32, 0, v, 50);
+          },
+          ({ i32 }: Flag) => {
+            for (let i = 0; i < 2; i++) {
+              Atomics.add(i32, 0, 1);
+              notify(i32, 0, 1);
+            }
+          },
+        ],
+        check: ({ i32 }, results) => {
+          expect(Atomics.load(i32, 0)).toBe(2);
+          for (const r of results[0] as string[])
+            expect(["ok", "not-equal", "timed-out"]).toContain(r);
+        },
+      });
+      // Every wait settled: none holds the event loop open.
+      expect(pendingKeepAlive()).toBe(held);
     },
     MODEL_TIME,
   );

@@ -3,9 +3,34 @@
  * explorer: exhaustive at preemption bound 2, then random and PCT schedules
  * (`SABKIT_MODEL_SCHEDULES=100000 npx vitest run test/models` for 10^5 each).
  */
-import { exploreAllModes } from "@sabkit/test-utils/explorer";
+import { waitAsync } from "@sabkit/atomics-sync-polyfill";
+import { awaitAsyncWait, exploreAllModes } from "@sabkit/test-utils/explorer";
 import { describe, expect, it } from "vitest";
+import { EVENT_KIND, type EventHandle, SET_BIT, STATE, WAITERS } from "../../src/event.js";
 import { Event } from "../../src/index.js";
+
+/**
+ * `Event.waitAsync` (src/event.ts) with its `await waitAsync(...)` awaited
+ * through the explorer: the same operations in the same order, with the real
+ * wait layer's waitAsync and Atomics.waitAsync registration, as a synchronous
+ * logical thread (the explorer cannot run the async function itself: its
+ * continuations run in later microtasks).
+ */
+function waitAsyncPath(handle: unknown, timeoutMs?: number): boolean {
+  const i32 = EVENT_KIND.attachHandle(handle as EventHandle, "Event.from(handle)");
+  const seen = Atomics.load(i32, STATE);
+  if ((seen & SET_BIT) !== 0) return true;
+  Atomics.add(i32, WAITERS, 1);
+  try {
+    for (;;) {
+      if (Atomics.load(i32, STATE) !== seen) return true;
+      if (awaitAsyncWait(() => waitAsync(i32, STATE, seen, timeoutMs)) === "timed-out")
+        return false;
+    }
+  } finally {
+    Atomics.sub(i32, WAITERS, 1);
+  }
+}
 
 /** Models run thousands of schedules synchronously: give each its own bound. */
 const MODEL_TIME = 180_000;
@@ -47,6 +72,27 @@ describe("Event model", () => {
         ],
         // true (saw the set, even if cleared before it woke) or false only by timing out.
         check: (_, results) => expect(typeof results[0]).toBe("boolean"),
+      });
+    },
+    MODEL_TIME,
+  );
+
+  it(
+    "an async waiter (waitAsync's path), a blocking waiter and a setter: both see the set, none is left registered",
+    () => {
+      exploreAllModes<{ handle: unknown }>({
+        name: "Event waitAsync + wait + set",
+        setup: () => ({ handle: new Event().handle }),
+        threads: [
+          ({ handle }) => waitAsyncPath(handle),
+          ({ handle }) => Event.from(handle).wait(),
+          ({ handle }) => Event.from(handle).set(),
+        ],
+        check: ({ handle }, results) => {
+          expect(results.slice(0, 2)).toEqual([true, true]);
+          const i32 = EVENT_KIND.attachHandle(handle as EventHandle, "check");
+          expect(Atomics.load(i32, WAITERS)).toBe(0);
+        },
       });
     },
     MODEL_TIME,

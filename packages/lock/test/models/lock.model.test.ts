@@ -7,10 +7,26 @@
  * `SABKIT_MODEL_SCHEDULES=100000 npx vitest run test/models` (in packages/lock)
  * runs 10^5 random and 10^5 PCT schedules per model (CI runs 1000 of each).
  */
-import { exploreAllModes, type Model, modelSchedules } from "@sabkit/test-utils/explorer";
+import { waitAsync } from "@sabkit/atomics-sync-polyfill";
+import { threadIdentity } from "@sabkit/core";
+import { Deadline } from "@sabkit/core/internal";
+import {
+  awaitAsyncWait,
+  exploreAllModes,
+  type Model,
+  modelSchedules,
+} from "@sabkit/test-utils/explorer";
 import { describe, expect, it } from "vitest";
 import { Condition, Lock, RLock } from "../../src/index.js";
-import { STATE, WAITERS } from "../../src/mutex.js";
+import {
+  ASYNC_SPIN_LIMIT,
+  acquired,
+  LockWait,
+  STATE,
+  Step,
+  tryLock,
+  WAITERS,
+} from "../../src/mutex.js";
 
 /** Exhaustive at bound 2, then random and PCT schedules (see the header). */
 function exploreAll<S>(model: Model<S>): void {
@@ -192,6 +208,80 @@ describe("Condition model", () => {
           },
         ],
         check: ({ data }) => expect([data[0], data[1]]).toEqual([0, 2]),
+      });
+    },
+    MODEL_TIME,
+  );
+});
+
+/**
+ * `Lock.acquireAsync` for a Lock (src/lockable.ts, then `lockSlowAsync` in
+ * src/mutex.ts) with its one `await waitAsync(...)` awaited through the
+ * explorer: the same calls in the same order (the real LockWait state
+ * machine, the real wait layer's waitAsync, the real Atomics.waitAsync
+ * registration), as a synchronous logical thread. The explorer cannot run
+ * the async function itself (its continuations run in later microtasks).
+ */
+function acquireAsyncPath(i32: Int32Array): void {
+  const me = threadIdentity();
+  if (tryLock(i32, me)) {
+    acquired(i32);
+    return;
+  }
+  const info = { i32, what: "Lock.acquireAsync", label: "lock (model)" };
+  const wait = new LockWait(info, me, Deadline.after(undefined), ASYNC_SPIN_LIMIT);
+  for (;;) {
+    const step = wait.step();
+    if (step !== Step.Sleep) {
+      expect(step).toBe(Step.Acquired);
+      return;
+    }
+    awaitAsyncWait(() => waitAsync(i32, STATE, wait.expected, wait.sleepMs));
+  }
+}
+
+describe("Lock model, async form", () => {
+  it(
+    "acquireAsync's path against a blocking acquirer: mutual exclusion, no lost wake-up",
+    () => {
+      exploreAll<Counted>({
+        name: "Lock acquireAsync vs acquire",
+        setup: () => {
+          const lock = new Lock();
+          const handle = lock.handle;
+          return {
+            handle,
+            data: new Int32Array(new SharedArrayBuffer(8)),
+            i32: new Int32Array(handle.buffer, handle.byteOffset, 9),
+          };
+        },
+        threads: [
+          ({ handle, data }) => {
+            const lock = Lock.from(handle);
+            const i32 = new Int32Array(
+              (handle as { buffer: SharedArrayBuffer }).buffer,
+              (handle as { byteOffset: number }).byteOffset,
+              9,
+            );
+            for (let i = 0; i < 2; i++) {
+              acquireAsyncPath(i32);
+              criticalSection(data);
+              lock.release();
+            }
+          },
+          ({ handle, data }) => {
+            const lock = Lock.from(handle);
+            for (let i = 0; i < 2; i++) {
+              using _held = lock.acquire();
+              criticalSection(data);
+            }
+          },
+        ],
+        check: ({ data, i32 }) => {
+          expect(data[0]).toBe(4);
+          expect(Atomics.load(i32, STATE)).toBe(0);
+          expect(Atomics.load(i32, WAITERS)).toBe(0);
+        },
       });
     },
     MODEL_TIME,

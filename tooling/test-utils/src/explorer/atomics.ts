@@ -12,6 +12,7 @@ import { kindCode, LIVE, sigOf } from "./ops.js";
 
 const WAIT = kindCode("wait");
 const NOTIFY = kindCode("notify");
+const WAIT_ASYNC = kindCode("waitAsync");
 
 type View = Int32Array | BigInt64Array;
 type AtomicsFn = (view: View, index: number, ...rest: unknown[]) => unknown;
@@ -134,16 +135,32 @@ export function instrumentedAtomics(current: () => Engine<unknown> | undefined):
   };
   fake.waitAsync = (maybeView: View, index: number, value: unknown, timeout?: unknown) => {
     const view = unwrap(maybeView);
-    const id = active() === undefined ? undefined : bufferId(view.buffer);
-    if (id !== undefined) {
-      throw new ExplorerUsageError(
-        "Atomics.waitAsync is not modelled by the explorer: explore the blocking form (waitSync / acquire), " +
-          "which shares the state machine with the async one",
-      );
+    const engine = active();
+    const id = engine === undefined ? undefined : bufferId(view.buffer);
+    if (engine === undefined || id === undefined) {
+      const native = (REAL as unknown as { waitAsync?: AtomicsFn }).waitAsync;
+      if (native === undefined) throw new TypeError("Atomics.waitAsync is not a function");
+      if (engine === undefined) return native(view, index, value, timeout);
+      // Checks and compares without waiting; a wait that would register cannot be scheduled.
+      const compared = REAL.wait(view as Int32Array, index, value as number, 0);
+      if (compared === "timed-out" && waitTimeout(timeout) > 0) {
+        throw new ExplorerUsageError(
+          "Atomics.waitAsync on memory the explorer does not track would wait outside the explorer: " +
+            "create the buffer in the model's setup, or pass it to ctx.track(buffer) there",
+        );
+      }
+      return { async: false, value: compared };
     }
-    const native = (REAL as unknown as { waitAsync?: AtomicsFn }).waitAsync;
-    if (native === undefined) throw new TypeError("Atomics.waitAsync is not a function");
-    return native(view, index, value, timeout);
+    const at = byteIndexOf(view, index);
+    const ms = waitTimeout(timeout);
+    return engine.waitAsync(
+      sigOf(WAIT_ASYNC, id, at),
+      `${id}:${at}`,
+      () => `Atomics.waitAsync(b${id} byte ${at}, ${String(value)}, ${ms})`,
+      // Checks the arguments as Atomics.wait does (Int32Array/BigInt64Array of shared memory), and compares.
+      () => REAL.wait(view as Int32Array, index, value as number, 0),
+      ms,
+    );
   };
   fake.pause = () => {
     active()?.pause();

@@ -100,8 +100,22 @@ interface Waiter {
   readonly thread: number;
   readonly key: string;
   readonly deadline: number;
-  /** Index of the wait's entry in the thread's log (its result is set when it wakes). */
-  readonly entry: number;
+  /**
+   * Index of the entry in the thread's log that receives the result when the
+   * waiter wakes (an async waiter: its await's entry, -1 until awaited).
+   */
+  entry: number;
+  /** An `Atomics.waitAsync` waiter: resolved by notify or timeout, awaited with {@link awaitAsyncWait}. */
+  readonly async?: AsyncWaiter;
+}
+
+/** The state of one `Atomics.waitAsync` that registered a waiter. */
+export interface AsyncWaiter {
+  waiter: Waiter;
+  /** `"ok"` (notified) or `"timed-out"`, once settled. */
+  result: string | undefined;
+  /** Reactions registered through the thenable the waitAsync returned. */
+  reactions: ((result: string) => void)[];
 }
 
 interface ThreadState {
@@ -114,6 +128,8 @@ interface ThreadState {
   waiter: Waiter | undefined;
   /** Shared operations since the thread's last yield (a pause after none is not a step). */
   sinceYield: number;
+  /** What the thread's latest `Atomics.waitAsync` returned: a settled result or its waiter. */
+  lastAsync: string | AsyncWaiter | undefined;
   result: unknown;
 }
 
@@ -161,6 +177,36 @@ export function logicalIdentity(): number | undefined {
 }
 
 /**
+ * Models `await waitAsync(...)` in a logical thread (thread bodies are
+ * synchronous): calls `start`, which must call `Atomics.waitAsync` on
+ * tracked memory (directly or through `@sabkit/atomics-sync-polyfill`'s
+ * `waitAsync`, whose own code runs for real), then blocks the logical thread
+ * until that wait settles, and returns its result (`"ok"`, `"not-equal"`,
+ * `"timed-out"`). The waiter queues FIFO with blocking waiters, a notify
+ * counts it, and a finite timeout is a scheduler choice while it is awaited.
+ *
+ * ```ts
+ * const result = awaitAsyncWait(() => waitAsync(i32, 0, 0, 50)); // "ok" | "not-equal" | "timed-out"
+ * ```
+ *
+ * @throws ExplorerUsageError outside a logical thread, or when `start` made no `Atomics.waitAsync`
+ */
+export function awaitAsyncWait(start: () => unknown): string {
+  const engine = running as Engine<unknown> | undefined;
+  if (engine === undefined || engine.current < 0) {
+    throw new ExplorerUsageError(
+      "awaitAsyncWait is for the body of a logical thread (under explore)",
+    );
+  }
+  const started = start() as { catch?: (fn: (e: unknown) => void) => unknown } | undefined;
+  // The promise a wait layer returns is not awaited here: keep a rejection from going unhandled.
+  if (started !== null && typeof started === "object" && typeof started.catch === "function") {
+    started.catch(() => {});
+  }
+  return engine.awaitAsync(AWAIT_SIG);
+}
+
+/**
  * `Atomics.pause()` where present (typed, as TypeScript's lib has no
  * `Atomics.pause` yet). Under the explorer it is a yield: the thread steps
  * aside for another runnable one, which is how a spin loop in a model lets
@@ -170,8 +216,18 @@ export function pause(): void {
   (Atomics as unknown as { pause?: () => void }).pause?.();
 }
 
+/** Settles an async wait and runs the reactions registered on its thenable. */
+function settleAsync(w: AsyncWaiter, result: string): void {
+  if (w.result !== undefined) return;
+  w.result = result;
+  const reactions = w.reactions;
+  w.reactions = [];
+  for (const react of reactions) react(result);
+}
+
 const YIELD_SIG = opSig("yield");
 const NOW_SIG = opSig("now");
+const AWAIT_SIG = opSig("await");
 
 /** Virtual `Date.now()` at virtual time 0. */
 export const VIRTUAL_EPOCH_MS = 1_700_000_000_000;
@@ -189,6 +245,8 @@ export class Engine<S> implements MemoryHooks {
   private haltCause: unknown;
   /** A misuse found while threads are nested: thrown once the stack has unwound. */
   private usage: ExplorerUsageError | undefined;
+  /** Every async waiter of this schedule (settled at its end, so no reaction is left pending). */
+  private asyncWaiters: AsyncWaiter[] = [];
   /** Whether each thread's body is on the JS stack (suspended in an operation, or running). */
   private onStack: boolean[] = [];
   private clock = 0;
@@ -228,6 +286,7 @@ export class Engine<S> implements MemoryHooks {
       unwinding: false,
       waiter: undefined,
       sinceYield: 0,
+      lastAsync: undefined,
       result: undefined,
     }));
     this.waiters.clear();
@@ -237,6 +296,7 @@ export class Engine<S> implements MemoryHooks {
     this.haltCause = undefined;
     this.usage = undefined;
     this.onStack = this.bodies.map(() => false);
+    this.asyncWaiters = [];
     this.clock = 0;
     this.stepThreads = [];
     this.trace = [];
@@ -254,6 +314,10 @@ export class Engine<S> implements MemoryHooks {
     } finally {
       Error.stackTraceLimit = stackLimit;
       running = undefined;
+      // Waits never settled in this schedule (their thread finished or the
+      // schedule failed) settle now, outside the schedule, so that the code
+      // that registered reactions (the wait layer's keep-alive) lets go.
+      for (const w of this.asyncWaiters) if (w.result === undefined) settleAsync(w, "timed-out");
       this.chooser = undefined;
       this.current = -1;
     }
@@ -447,6 +511,7 @@ export class Engine<S> implements MemoryHooks {
     const queue = this.waiters.get(waiter.key)!;
     queue.splice(queue.indexOf(waiter), 1);
     t.results[waiter.entry] = "timed-out";
+    if (waiter.async !== undefined) settleAsync(waiter.async, "timed-out");
     if (waiter.deadline > this.clock) this.clock = waiter.deadline;
     t.waiter = undefined;
     t.status = "runnable";
@@ -589,6 +654,110 @@ export class Engine<S> implements MemoryHooks {
     return thread.results[entry] as string;
   }
 
+  /**
+   * `Atomics.waitAsync` on tracked memory: compare and (when equal, with a
+   * timeout > 0) enqueue an async waiter in the same FIFO queue as blocking
+   * waiters, in one step. The thread does not block: it gets
+   * `{ async: true, value: thenable }`, settled by a notify or by a timeout
+   * (a choice of the scheduler while the thread awaits it).
+   */
+  waitAsync(
+    sig: number,
+    key: string,
+    describe: () => string,
+    compare: () => string,
+    timeoutMs: number,
+  ): { async: false; value: string } | { async: true; value: PromiseLike<string> } {
+    let outcome = this.enter(sig) as string | AsyncWaiter | typeof LIVE;
+    if (outcome === LIVE) {
+      outcome = this.live(sig, describe, (): string | AsyncWaiter => {
+        const compared = compare();
+        if (compared === "not-equal" || timeoutMs <= 0) return compared;
+        const waiter: Waiter = {
+          thread: this.current,
+          key,
+          deadline: this.clock + timeoutMs,
+          entry: -1,
+          async: undefined,
+        };
+        const w: AsyncWaiter = { waiter, result: undefined, reactions: [] };
+        (waiter as { async?: AsyncWaiter }).async = w;
+        let queue = this.waiters.get(key);
+        if (queue === undefined) this.waiters.set(key, (queue = []));
+        queue.push(waiter);
+        this.asyncWaiters.push(w);
+        return w;
+      });
+    }
+    this.threads[this.current]!.lastAsync = outcome;
+    if (typeof outcome === "string") return { async: false, value: outcome };
+    const w = outcome;
+    return {
+      async: true,
+      value: {
+        // A thenable: reactions run when the wait settles (synchronously, in the step that settles it).
+        // biome-ignore lint/suspicious/noThenProperty: it stands for the promise Atomics.waitAsync returns
+        then<A = string, B = never>(
+          onSettled?: ((result: string) => A | PromiseLike<A>) | null,
+        ): PromiseLike<A | B> {
+          if (typeof onSettled === "function") {
+            if (w.result !== undefined) onSettled(w.result);
+            else w.reactions.push((result) => void onSettled(result));
+          }
+          return this as unknown as PromiseLike<A | B>;
+        },
+      },
+    };
+  }
+
+  /**
+   * The running thread awaits its latest `Atomics.waitAsync`: one step that
+   * returns its result at once when it has settled (or did not wait), and
+   * otherwise blocks the thread until a notify or a timeout settles it.
+   */
+  awaitAsync(sig: number): string {
+    const thread = this.threads[this.current]!;
+    const pending = thread.lastAsync;
+    if (pending === undefined) {
+      throw new ExplorerUsageError(
+        "awaitAsyncWait: the function did not call Atomics.waitAsync (or the wait layer's waitAsync) on tracked memory",
+      );
+    }
+    thread.lastAsync = undefined;
+    const replayed = this.enter(sig);
+    if (replayed !== LIVE) return replayed as string;
+    if (typeof pending === "string" || pending.result !== undefined) {
+      const result = typeof pending === "string" ? pending : pending.result!;
+      return this.live(
+        sig,
+        () => `await waitAsync -> ${result}`,
+        () => result,
+      );
+    }
+    this.point();
+    if (pending.result !== undefined) {
+      // Settled while this thread waited for its turn.
+      thread.sigs.push(sig);
+      thread.results.push(pending.result);
+      thread.replayAt++;
+      this.stepped(() => "await waitAsync", pending.result);
+      return pending.result;
+    }
+    thread.sigs.push(sig);
+    thread.replayAt++;
+    const entry = thread.results.push(undefined) - 1;
+    pending.waiter.entry = entry;
+    thread.status = "blocked";
+    thread.waiter = pending.waiter;
+    this.stepped(() => `await waitAsync (${pending.waiter.key})`, "blocks");
+    this.yielded = false;
+    const next = this.chooseForced();
+    if (this.halt !== undefined) this.haltNow(this.halt);
+    this.switchTo(next);
+    this.resumed = true;
+    return thread.results[entry] as string;
+  }
+
   /** `Atomics.notify` on tracked memory: wakes up to `count` waiters, oldest first. */
   notify(
     sig: number,
@@ -603,11 +772,16 @@ export class Engine<S> implements MemoryHooks {
       let woken = 0;
       while (queue !== undefined && queue.length > 0 && woken < count) {
         const waiter = queue.shift()!;
+        woken++;
+        if (waiter.async !== undefined) {
+          settleAsync(waiter.async, "ok");
+          // Not awaited yet: the thread runs on; its await will find "ok".
+          if (waiter.entry < 0) continue;
+        }
         const t = this.threads[waiter.thread]!;
         t.results[waiter.entry] = "ok";
         t.status = "runnable";
         t.waiter = undefined;
-        woken++;
       }
       return woken;
     });

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export {
+  awaitAsyncWait,
   LOGICAL_IDENTITY_BASE,
   logicalIdentity,
   logicalThread,

@@ -5,6 +5,7 @@
  */
 
 import {
+  awaitAsyncWait,
   decodeSchedule,
   ExplorationFailure,
   ExplorerUsageError,
@@ -296,5 +297,105 @@ describe("schedule encoding", () => {
     const steps = [0, 0, 0, 1, 1, 0, 2];
     expect(encodeSchedule(steps)).toBe("0*3 1*2 0 2");
     expect(decodeSchedule("0*3 1*2 0 2")).toEqual(steps);
+  });
+});
+
+/** `Atomics.waitAsync` (typed: TypeScript's lib here has no waitAsync), looked up at each call. */
+const atomicsWaitAsync = (i32: Int32Array, index: number, value: number, timeout?: number) =>
+  (Atomics as unknown as { waitAsync: (...args: unknown[]) => unknown }).waitAsync(
+    i32,
+    index,
+    value,
+    timeout,
+  );
+
+describe("Atomics.waitAsync (awaited with awaitAsyncWait)", () => {
+  /** Thread 0 awaits an async wait on word 0 (if still 0); thread 1 stores 1 then notifies (or not). */
+  const handshake = (notifies: boolean, timeout?: number): Model<S> => ({
+    name: `waitAsync handshake${notifies ? "" : " without notify"}`,
+    setup: () => i32Setup(),
+    threads: [
+      ({ i32 }) => awaitAsyncWait(() => atomicsWaitAsync(i32, 0, 0, timeout)),
+      ({ i32 }) => {
+        Atomics.store(i32, 0, 1);
+        return notifies ? Atomics.notify(i32, 0) : 0;
+      },
+    ],
+    check: (_, [result, woken]) => {
+      if (timeout === undefined) expect(["ok", "not-equal"]).toContain(result);
+      else expect(["timed-out", "not-equal"]).toContain(result);
+      // A notify counts the async waiter exactly when it was registered and not yet woken.
+      if (notifies) expect(woken).toBe(result === "ok" ? 1 : 0);
+    },
+  });
+
+  it("a notify settles the awaited wait: every schedule ends ok or not-equal, counted by notify", () => {
+    const report = verify(handshake(true));
+    expect(report.complete).toBe(true);
+    // Thread 0: waitAsync + await; thread 1: store + notify: C(4, 2) interleavings.
+    expect(report.schedules).toBe(6);
+  });
+
+  it("a missing notify is a deadlock (the awaiting thread is never woken)", () => {
+    const report = explore(handshake(false));
+    expect(report.failure?.kind).toBe("deadlock");
+    expect(report.failure?.trace.some((s) => s.op.includes("Atomics.waitAsync"))).toBe(true);
+    // The printed schedule replays it.
+    expect(replay(handshake(false), report.failure!.schedule).failure?.kind).toBe("deadlock");
+  });
+
+  it("a finite timeout settles it as timed-out when nothing notifies", () => {
+    const report = verify(handshake(false, 5), { mode: "random", schedules: 50, seed: 1 });
+    expect(report.complete).toBe(true);
+  });
+
+  it("async and blocking waiters share one FIFO queue: notify(1) wakes the oldest", () => {
+    const report = verify<S>({
+      name: "FIFO async then sync",
+      setup: () => i32Setup(),
+      threads: [
+        ({ i32 }) => {
+          // Registers first (word 1 tells the others), then awaits.
+          const result = awaitAsyncWait(() => {
+            const started = atomicsWaitAsync(i32, 0, 0);
+            Atomics.store(i32, 1, 1);
+            return started;
+          });
+          return result;
+        },
+        ({ i32 }) => {
+          while (Atomics.load(i32, 1) === 0) pause();
+          Atomics.wait(i32, 0, 0); // queued behind the async waiter
+          return "sync woken";
+        },
+        ({ i32 }) => {
+          while (Atomics.load(i32, 1) === 0) pause();
+          // Wait until thread 1 is queued too (2 waiters), then wake one at a time.
+          let first = 0;
+          for (let tries = 0; first === 0 && tries < 100; tries++) {
+            first = Atomics.notify(i32, 0, 1);
+            if (first === 0) pause();
+          }
+          // The first notify found the async waiter (the oldest); wake the other.
+          let second = 0;
+          for (let tries = 0; second === 0 && tries < 100; tries++) {
+            second = Atomics.notify(i32, 0, 1);
+            if (second === 0) pause();
+          }
+          return [first, second];
+        },
+      ],
+      check: (_, results) => {
+        expect(results).toEqual(["ok", "sync woken", [1, 1]]);
+      },
+    });
+    expect(report.complete).toBe(true);
+  });
+
+  it("awaitAsyncWait outside a logical thread, or without a waitAsync, is a usage error", () => {
+    expect(() => awaitAsyncWait(() => undefined)).toThrow(ExplorerUsageError);
+    expect(() =>
+      explore({ setup: () => i32Setup(), threads: [() => awaitAsyncWait(() => undefined)] }),
+    ).toThrow(/did not call Atomics.waitAsync/);
   });
 });

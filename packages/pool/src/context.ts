@@ -90,11 +90,15 @@ export class RunningTask implements TaskContext {
   }
 }
 
-let current: RunningTask | undefined;
+// On globalThis under a registry symbol, not in a module variable: the task module may load its
+// own copy of @sabkit/pool (a browser bundle per worker entry, or a second installed copy), and
+// its currentTask() must see the task the worker loop of the other copy is running.
+const CURRENT_KEY = Symbol.for("sabkit.pool.currentTask");
+const scope = globalThis as unknown as Record<symbol, TaskContext | undefined>;
 
 /** @internal */
 export function setCurrentTask(task: RunningTask | undefined): void {
-  current = task;
+  scope[CURRENT_KEY] = task;
 }
 
 /**
@@ -103,6 +107,7 @@ export function setCurrentTask(task: RunningTask | undefined): void {
  * @throws SabkitError outside a pool task (the main thread, a plain worker).
  */
 export function currentTask(): TaskContext {
+  const current = scope[CURRENT_KEY];
   if (current === undefined) {
     throw new SabkitError(
       "currentTask(): no pool task is running in this thread; call it from a function run by a Pool",

@@ -1,0 +1,32 @@
+import { runInBrowser } from "@sabkit/test-utils/browser";
+import { expect, test } from "vitest";
+
+const BOUND = 60_000;
+
+test(
+  "in headless Chromium (COOP/COEP page, module workers): map, apply, errors, live primitives, timeout, terminate",
+  async () => {
+    const result = await runInBrowser<Record<string, unknown>>({
+      page: new URL("./browser/pool.page.ts", import.meta.url),
+      workers: {
+        // Where the page bundle's new URL("./bootstrap.js" | "./worker.js", import.meta.url) point.
+        "bootstrap.js": new URL("../../process/src/bootstrap.js", import.meta.url),
+        "worker.js": new URL("../src/worker.ts", import.meta.url),
+        "tasks.js": new URL("./browser/tasks.ts", import.meta.url),
+      },
+      timeoutMs: BOUND,
+    });
+    expect(result).toEqual({
+      squares: [0, 1, 4, 9, 16, 25, 36, 49, 64, 81],
+      bigMapOk: true,
+      applied: 42,
+      error: { isRangeError: true, message: "out of range" },
+      live: [true, true, true, true, true, true],
+      count: 1200,
+      timedOut: "TimeoutError",
+      terminated: true,
+      afterTerminate: "ClosedError",
+    });
+  },
+  BOUND + 5_000,
+);

@@ -78,7 +78,11 @@ export function queueEcho(_ctx: unknown, request: unknown, response: unknown): v
   }
 }
 
-/** Pops from our RingBuffer (single values or blocks); bumps `done` after every `every` values. */
+/**
+ * Pops from our RingBuffer (single values, or blocks of `block` into
+ * successive offsets of one destination of `every` values, as large as the
+ * data moved per timed call); bumps `done` after every `every` values.
+ */
 export function ringConsumer(
   _ctx: unknown,
   handle: unknown,
@@ -88,6 +92,7 @@ export function ringConsumer(
 ): number {
   const ring = RingBuffer.from<Float64Array>(handle);
   const into = new Float64Array(block);
+  const destination = new Float64Array(block === 1 ? 1 : every);
   let count = 0;
   let sink = 0;
   try {
@@ -100,7 +105,8 @@ export function ringConsumer(
         } else sink += value;
         if (++count % every === 0) bump(done);
       } else {
-        const n = ring.popSome(into);
+        const at = count % every;
+        const n = ring.popSome(destination.subarray(at, Math.min(every, at + block)));
         const before = Math.floor(count / every);
         count += n;
         if (Math.floor(count / every) !== before) bump(done);
@@ -112,7 +118,10 @@ export function ringConsumer(
   return count + (sink === 0.5 ? 1 : 0);
 }
 
-/** Pops from ringbuf.js (it has no waits: spin briefly, then sleep 0.1 ms slices on `stop`). */
+/**
+ * Pops from ringbuf.js into successive offsets of one destination of `every`
+ * values (it has no waits: spin briefly, then sleep 0.1 ms slices on `stop`).
+ */
 export function peerRingConsumer(
   _ctx: unknown,
   sab: SharedArrayBuffer,
@@ -121,11 +130,12 @@ export function peerRingConsumer(
   block: number,
 ): number {
   const ring = new PeerRing(sab, Float64Array);
-  const into = new Float64Array(block);
+  const into = new Float64Array(block === 1 ? 1 : every);
   let count = 0;
   let idle = 0;
   for (;;) {
-    const n = ring.pop(into, block);
+    const at = block === 1 ? 0 : count % every;
+    const n = ring.pop(into, Math.min(block, every - at), at);
     if (n === 0) {
       if (Atomics.load(done, 1) !== 0) return count;
       if (idle < 100) spinWait(idle++);
@@ -137,4 +147,49 @@ export function peerRingConsumer(
     count += n;
     if (Math.floor(count / every) !== before) bump(done);
   }
+}
+
+/**
+ * bench/micro.ts' consumer: pops `values` values per run (blocks of `block`
+ * into one large destination, or one at a time) `runs` times, bumping
+ * `done[0]` after each run. Returns [empty pops that had to wait].
+ */
+export function ringDrain(
+  _ctx: unknown,
+  handle: unknown,
+  done: Int32Array,
+  values: number,
+  block: number,
+  runs: number,
+): number[] {
+  const ring = RingBuffer.from<Float64Array>(handle);
+  const into = new Float64Array(values);
+  let waits = 0;
+  let sink = 0;
+  for (let r = 0; r < runs; r++) {
+    let got = 0;
+    if (block === 1) {
+      while (got < values) {
+        const value = ring.tryPopValue();
+        if (value === undefined) {
+          waits++;
+          got += ring.popSome(into.subarray(got, got + 1));
+        } else {
+          sink += value;
+          got++;
+        }
+      }
+    } else {
+      while (got < values) {
+        const view = into.subarray(got, Math.min(values, got + block));
+        const n = ring.pop(view);
+        if (n === 0) {
+          waits++;
+          got += ring.popSome(view);
+        } else got += n;
+      }
+    }
+    bump(done);
+  }
+  return [waits, sink === 0.5 ? 1 : 0];
 }

@@ -59,7 +59,6 @@ import {
 } from "@sabkit/core";
 import {
   allocate,
-  checkRegion,
   Deadline,
   defineKind,
   defineLayout,
@@ -78,6 +77,8 @@ export const RING_HEADER = defineLayout({
   consumer: { type: "int32", length: 2, cacheLine: true },
   /** producerWaiting, consumerWaiting: written only around sleeps. */
   waiting: { type: "int32", length: 2, cacheLine: true },
+  /** The data starts here (byte 256), 8-aligned for Float64/BigInt64 elements. */
+  data: { type: "bytes", byteLength: 0, align: 8 },
 });
 const R = RING_HEADER.fields;
 export const ELEMENT_TYPE = R.elementType.index;
@@ -90,7 +91,7 @@ export const READ_SLOT = R.consumer.index + 1;
 export const PRODUCER_WAITING = R.waiting.index;
 export const CONSUMER_WAITING = R.waiting.index + 1;
 /** Byte offset of the data from the region start (256: four cache lines of header). */
-export const RING_DATA_OFFSET = RING_HEADER.byteLength;
+export const RING_DATA_OFFSET = R.data.byteOffset;
 /** Largest capacity in elements. */
 export const MAX_RING_CAPACITY = 2 ** 30;
 
@@ -243,14 +244,8 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
           "the handle was altered or belongs to another layout",
       );
     }
-    checkRegion(handle.buffer, handle.byteOffset, handle.byteLength, {
-      alignment: 8,
-      minByteLength: RING_DATA_OFFSET,
-      what,
-      fieldPrefix: "handle.",
-    });
-    const i32 = new Int32Array(handle.buffer, handle.byteOffset, RING_DATA_OFFSET / 4);
-    KIND.checkTag(i32, 0, what);
+    // Region (8-aligned, at least the header) and type tag, in one call.
+    const i32 = KIND.attachHandle(handle, what);
     if (i32[ELEMENT_TYPE] !== code || i32[RING_CAPACITY] !== cap) {
       throw new InvalidHandleError(
         `${what}: the handle says ${Type.name} × ${cap}, but the shared header says type ${i32[ELEMENT_TYPE]} × ${i32[RING_CAPACITY]}`,
@@ -300,6 +295,8 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
     const first = Math.min(n, capacity - slot);
     const data = this.#data;
     if (n === 1) (data as Float64Array)[slot] = source[0] as number;
+    else if (first === source.length)
+      data.set(source as never, slot); // all of it, no wrap
     else {
       data.set(source.subarray(0, first) as never, slot);
       if (first < n) data.set(source.subarray(first, n) as never, 0);

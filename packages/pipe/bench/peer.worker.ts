@@ -46,19 +46,23 @@ export function pipeEcho(_ctx: unknown, handle: unknown): void {
   }
 }
 
-/** Receives byte messages into one buffer until the peer closes; after each `every` bytes, sends the count back. */
-export function pipeSink(_ctx: unknown, handle: unknown, chunk: number, every: number): void {
+/**
+ * Receives byte messages into successive offsets of one `total`-byte
+ * destination until the peer closes; after each `total` bytes, sends the
+ * count back.
+ */
+export function pipeSink(_ctx: unknown, handle: unknown, total: number): void {
   const conn = Connection.from(handle);
-  const into = new Uint8Array(chunk);
+  const into = new Uint8Array(total);
   let bytes = 0;
   for (;;) {
     try {
-      bytes += conn.recvBytesInto(into);
+      bytes += conn.recvBytesInto(into, bytes % total);
     } catch (error) {
       if (error instanceof ClosedError) return;
       throw error;
     }
-    if (bytes % every === 0) conn.send(bytes);
+    if (bytes % total === 0) conn.send(bytes);
   }
 }
 
@@ -66,11 +70,31 @@ export function pipeSink(_ctx: unknown, handle: unknown, chunk: number, every: n
 export async function streamSink(_ctx: unknown, handle: unknown, every: number): Promise<void> {
   const conn = Connection.from(handle);
   let bytes = 0;
+  const into = new Uint8Array(every);
   const reader = conn.readable.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return;
+    into.set(value, bytes % every); // where a real consumer would put the data
     bytes += value.length;
     if (bytes % every === 0) await conn.sendAsync(bytes);
   }
+}
+
+/** bench/micro.ts' receiver: `runs` times, receives `total` bytes into successive offsets of one large buffer, then acknowledges. */
+export function pipeDrain(
+  _ctx: unknown,
+  handle: unknown,
+  _chunk: number,
+  total: number,
+  runs: number,
+): number {
+  const conn = Connection.from(handle);
+  const into = new Uint8Array(total);
+  for (let r = 0; r < runs; r++) {
+    let at = 0;
+    while (at < total) at += conn.recvBytesInto(into, at);
+    conn.send(at);
+  }
+  return runs;
 }

@@ -173,23 +173,25 @@ describe("waiting: poll, timeouts, try forms, abort", () => {
   });
 
   it("a send that cannot start sends nothing", () => {
-    const [a, b] = Pipe({ capacity: 8 });
-    a.sendBytes(new Uint8Array(4)); // fills the 8-byte ring (4 header + 4)
+    const [a, b] = Pipe({ capacity: 16 });
+    a.sendBytes(new Uint8Array(5)); // fills the 16-byte ring (8 header + 5 + 3 padding)
     expect(() => a.sendBytes(new Uint8Array([1]), 0, 1, { timeout: 1 })).toThrow(/not sent/);
-    expect(b.recvBytes().length).toBe(4);
+    expect(b.recvBytes().length).toBe(5);
     expect(b.poll()).toBe(false);
   });
 
   it("trySend / tryRecv never wait", () => {
-    const [a, b] = Pipe({ capacity: 16 });
+    const [a, b] = Pipe({ capacity: 32 });
     expect(b.tryRecv()).toEqual({ ok: false });
     expect(b.tryRecvBytes()).toBeUndefined();
-    expect(a.trySend("abc")).toBe(true);
-    expect(a.trySendBytes(new Uint8Array(12))).toBe(false); // no room for 16 more bytes now
+    expect(a.trySend("abc")).toBe(true); // a 16-byte frame: 8 header + the encoding + padding
+    expect(a.trySendBytes(new Uint8Array(12))).toBe(false); // no room for 8 + 12 + 4 more bytes now
     expect(b.tryRecv()).toEqual({ ok: true, value: "abc" });
     expect(a.trySendBytes(new Uint8Array(12))).toBe(true);
     expect(b.tryRecvBytes(12)?.length).toBe(12);
-    expect(() => a.trySendBytes(new Uint8Array(13))).toThrow(RangeError); // never fits at once
+    expect(a.trySendBytes(new Uint8Array(24))).toBe(true); // exactly 32 bytes
+    expect(b.tryRecvBytes()?.length).toBe(24);
+    expect(() => a.trySendBytes(new Uint8Array(25))).toThrow(RangeError); // 8 + 25 + 7 never fits at once
   });
 
   it("an aborted recvAsync rejects with AbortError and the pipe stays usable", async () => {
@@ -269,7 +271,7 @@ describe("close, one-way pipes, handles, bad inputs", () => {
     const h = a.handle;
     const bad = (patch: object) => () => Connection.from({ ...h, ...patch });
     expect(bad({ kind: "queue" })).toThrow(InvalidHandleError);
-    expect(bad({ version: 2 })).toThrow(InvalidHandleError);
+    expect(bad({ version: 1 })).toThrow(InvalidHandleError); // the 4-byte-header layout
     expect(bad({ end: 2 })).toThrow(InvalidHandleError);
     expect(bad({ capacity: 1 })).toThrow(InvalidHandleError);
     expect(bad({ buffer: new ArrayBuffer(64) })).toThrow(InvalidHandleError);
@@ -290,7 +292,11 @@ describe("close, one-way pipes, handles, bad inputs", () => {
     const [a, b] = Pipe<number>({ capacity: 64 });
     // Write a negative length where the next frame header goes.
     const ring = RingBuffer.from<Uint8Array>(a.handle.outgoing);
-    ring.push(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+    ring.push(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]));
     expect(() => b.recv()).toThrow(InvalidHandleError);
+    // Nonzero reserved header bytes are corruption too.
+    const [c, d] = Pipe<number>({ capacity: 64 });
+    RingBuffer.from<Uint8Array>(c.handle.outgoing).push(new Uint8Array([1, 0, 0, 0, 0, 7, 0, 0]));
+    expect(() => d.recv()).toThrow(/reserved bytes/);
   });
 });

@@ -5,7 +5,12 @@
  * 10^5 each). Plain payload reads and writes are scheduling points too, so a
  * slot published before its payload would be found.
  */
-import { exploreAllModes, installViewConstructorsForGood } from "@sabkit/test-utils/explorer";
+import {
+  explore,
+  exploreAllModes,
+  installViewConstructorsForGood,
+  pause,
+} from "@sabkit/test-utils/explorer";
 import { describe, expect, it } from "vitest";
 
 // RingBuffer keeps its element-type constructors in a table built at import
@@ -15,6 +20,7 @@ import { describe, expect, it } from "vitest";
 // exactly).
 installViewConstructorsForGood();
 const { Queue, RingBuffer } = await import("../../src/index.js");
+const { RING_DATA_OFFSET, WRITE_INDEX, WRITE_SLOT } = await import("../../src/internal.js");
 
 /** Models run thousands of schedules synchronously: give each its own bound. */
 const MODEL_TIME = 180_000;
@@ -60,6 +66,52 @@ describe("RingBuffer model", () => {
         ],
         check: (_, results) => expect(results[1]).toEqual([10, 20, 30]),
       });
+    },
+    MODEL_TIME,
+  );
+});
+
+describe("RingBuffer model: a planted bug is found", () => {
+  it(
+    "a producer that publishes writeIndex before the value: the real consumer reads a stale slot",
+    () => {
+      // The planted producer uses the ring's real layout but stores WRITE_INDEX
+      // before the value; the consumer is the real RingBuffer. The explorer
+      // must find the schedule where tryPopValue reads the slot too early.
+      const { failure } = explore<{ handle: { buffer: SharedArrayBuffer; byteOffset: number } }>(
+        {
+          name: "RingBuffer with an index-first producer",
+          setup: () => ({ handle: new RingBuffer(Int32Array, 2).handle }),
+          threads: [
+            ({ handle }) => {
+              const words = new Int32Array(handle.buffer, handle.byteOffset, RING_DATA_OFFSET / 4);
+              const data = new Int32Array(handle.buffer, handle.byteOffset + RING_DATA_OFFSET, 2);
+              for (const value of [10, 20]) {
+                const w = Atomics.load(words, WRITE_INDEX);
+                const slot = words[WRITE_SLOT] as number;
+                words[WRITE_SLOT] = (slot + 1) % 2;
+                Atomics.store(words, WRITE_INDEX, w + 1); // BUG: published before the value
+                data[slot] = value;
+              }
+            },
+            ({ handle }) => {
+              const ring = RingBuffer.from<Int32Array>(handle);
+              const seen: number[] = [];
+              for (let tries = 0; seen.length < 2; tries++) {
+                if (tries > 100) throw new Error("consumer: ring stayed empty");
+                const value = ring.tryPopValue();
+                if (value === undefined) pause();
+                else seen.push(value);
+              }
+              return seen;
+            },
+          ],
+          check: (_, results) => expect(results[1]).toEqual([10, 20]),
+        },
+        { mode: "exhaustive", preemptionBound: 2 },
+      );
+      expect(failure).toBeDefined();
+      expect(String(failure?.message)).toMatch(/\[0, 20\]|\[10, 0\]|expected/);
     },
     MODEL_TIME,
   );

@@ -5,7 +5,7 @@
  * explorer installs core's thread-identity provider while a model runs.
  *
  * `SABKIT_MODEL_SCHEDULES=100000 npx vitest run test/models` (in packages/lock)
- * runs 10^5 random and 10^5 PCT schedules per model (CI runs 1000 of each).
+ * runs 10^5 random and 10^5 PCT schedules per model (CI runs 3 × 10^4 of each).
  */
 import { waitAsync } from "@sabkit/atomics-sync-polyfill";
 import { threadIdentity } from "@sabkit/core";

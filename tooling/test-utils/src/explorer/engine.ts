@@ -3,17 +3,22 @@
  * thread, switching between them at shared-memory operations.
  *
  * JavaScript cannot suspend synchronous code at an arbitrary call, so the
- * engine re-executes instead (stateless model checking, as CHESS does):
+ * engine nests threads on the JS stack and re-executes the rest (stateless
+ * model checking, as CHESS does):
  *
  * - Every shared-memory operation of a thread is logged with its result.
- * - To switch away from a thread, the engine throws {@link SUSPEND} out of
- *   the operation the thread was about to perform (before it has any effect)
- *   and marks the thread *unwinding*: every operation it attempts while its
- *   stack unwinds (a `finally`, a `using` guard's release) throws again, with
- *   no effect.
- * - To resume a thread, the engine calls its body again from the start: the
- *   logged operations return their logged results without touching memory
- *   (replay), and the first operation past the log runs for real.
+ * - To switch to a thread that is not on the stack, the engine calls its
+ *   body from inside the operation the running thread stopped at (before
+ *   that operation has any effect). Switching back to a thread still on the
+ *   stack is a return from that call: no re-execution.
+ * - To switch to a thread further down the stack, the engine throws
+ *   {@link SUSPEND} out of the operations of every thread above it and marks
+ *   them *unwinding*: every operation they attempt while their stacks unwind
+ *   (a `finally`, a `using` guard's release) throws again, with no effect.
+ * - To resume an unwound thread, the engine calls its body again from the
+ *   start: the logged operations return their logged results without
+ *   touching memory (replay), and the first operation past the log runs for
+ *   real.
  *
  * So a thread body must be deterministic given what its shared-memory
  * operations return: no `Math.random`, no state kept outside the body between
@@ -159,17 +164,10 @@ export const LOGICAL_IDENTITY_BASE = 2 ** 30 + 0x1000;
 
 /**
  * The identity of the running logical thread (`LOGICAL_IDENTITY_BASE + index`),
- * or `undefined` outside an exploration. Code under test that asks core's
- * `threadIdentity()` sees one identity for every logical thread (they share
- * one JS thread); substitute it in the model test:
- *
- * ```ts
- * vi.mock("@sabkit/core", async (importOriginal) => {
- *   const core = await importOriginal<typeof import("@sabkit/core")>();
- *   const { logicalIdentity } = await import("@sabkit/test-utils/explorer");
- *   return { ...core, threadIdentity: () => logicalIdentity() ?? core.threadIdentity() };
- * });
- * ```
+ * or `undefined` outside an exploration. While a model runs, the explorer
+ * installs it as core's thread-identity provider (`setThreadIdentityProvider`
+ * in `@sabkit/core/internal`), so code under test that asks core's
+ * `threadIdentity()` sees one identity per logical thread.
  */
 export function logicalIdentity(): number | undefined {
   const index = logicalThread();

@@ -488,8 +488,8 @@ export interface ExploreAllOptions {
   preemptionBound?: number;
   /**
    * Random and PCT schedules, each (default: `SABKIT_MODEL_SCHEDULES`, else
-   * 1000; multiplied by `SABKIT_STRESS_SCALE`). `SABKIT_MODEL_SCHEDULES=100000`
-   * runs the issue's 10^5 per model.
+   * {@link DEFAULT_MODEL_SCHEDULES}; multiplied by `SABKIT_STRESS_SCALE`).
+   * `SABKIT_MODEL_SCHEDULES=100000` runs the issue's 10^5 per model.
    */
   schedules?: number;
   /** Base seed of the random modes (default: `SABKIT_SEED`, else fresh; printed on failure). */
@@ -501,8 +501,16 @@ export interface ExploreAllOptions {
   log?: ((line: string) => void) | false;
 }
 
+/**
+ * Random and PCT schedules per model test by default: the most that keeps
+ * every package's model tests within about 8 minutes in all on CI's 2 cores
+ * (measured per model in the README). 10^5 each would take several times
+ * that: run it with `SABKIT_MODEL_SCHEDULES=100000`.
+ */
+export const DEFAULT_MODEL_SCHEDULES = 30_000;
+
 /** Random/PCT schedule count of {@link exploreAllModes} (SABKIT_MODEL_SCHEDULES × SABKIT_STRESS_SCALE). */
-export function modelSchedules(fallback = 1000): number {
+export function modelSchedules(fallback: number = DEFAULT_MODEL_SCHEDULES): number {
   const raw = process.env.SABKIT_MODEL_SCHEDULES;
   const base = raw === undefined || raw === "" ? fallback : Number(raw);
   if (!Number.isInteger(base) || base < 1) {

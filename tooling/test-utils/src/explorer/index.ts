@@ -24,6 +24,7 @@ export {
   type TraceStep,
 } from "./errors.js";
 export {
+  DEFAULT_MODEL_SCHEDULES,
   type ExploreAllOptions,
   type ExploreMode,
   type ExploreOptions,

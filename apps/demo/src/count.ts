@@ -15,6 +15,8 @@ const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 /** Int32 words per word in a partial: offset, length, hash, count. */
 export const PARTIAL_STRIDE = 4;
+/** Slots of a new table: the whole vocabulary (40,000 words) fits below half load, so no table grows mid-count. */
+const DEFAULT_CAPACITY = 1 << 17;
 
 export class WordTable {
   /** The bytes the keys point into. */
@@ -28,7 +30,7 @@ export class WordTable {
   #size = 0;
   #total = 0;
 
-  constructor(bytes: Uint8Array, initialCapacity = 1 << 16) {
+  constructor(bytes: Uint8Array, initialCapacity = DEFAULT_CAPACITY) {
     this.bytes = bytes;
     let capacity = 16;
     while (capacity < initialCapacity) capacity *= 2;

@@ -111,6 +111,15 @@ export interface ChunkCounts {
   partial: Int32Array;
 }
 
+/**
+ * Chunks the reader may hand out ahead of the counters, per counter (the
+ * sabkit chunk queue's bound, and the chunks in flight per postMessage
+ * worker). Deep enough that a counter never waits for a reader that the
+ * scheduler has not run yet (on a busy machine the main thread can be late by
+ * several chunks, and a waiting counter spins before it sleeps).
+ */
+export const AHEAD_PER_WORKER = 8;
+
 /** The sabkit counters send their partial counts every this many bytes of text (and at the end). */
 export const FLUSH_BYTES = 8 << 20;
 
@@ -138,8 +147,8 @@ export async function runSabkit(
     );
   }
   const chunkCount = chunks.length / 2;
-  // Bounded: the reader runs at most two chunks per counter ahead.
-  const tasks = new Queue<number>({ maxSize: 2 * workers, capacity: 4096 });
+  // Bounded: the reader runs at most AHEAD_PER_WORKER chunks per counter ahead.
+  const tasks = new Queue<number>({ maxSize: AHEAD_PER_WORKER * workers, capacity: 4096 });
   const results = new Queue<ChunkCounts>({ capacity: 32 << 20 });
   // Bytes counted so far, added to by every counter (an atomic add, no lock).
   const counted = new Value("int32", 0, { lock: false });
@@ -266,7 +275,13 @@ export async function runPostMessage(
     readBytes,
     countedBytes: mergedBytes,
     mergedBytes,
-    queues: [{ name: "in flight", depth: inFlight.reduce((a, b) => a + b, 0), bound: 2 * workers }],
+    queues: [
+      {
+        name: "in flight",
+        depth: inFlight.reduce((a, b) => a + b, 0),
+        bound: AHEAD_PER_WORKER * workers,
+      },
+    ],
   }));
   try {
     const master = new WordTable(corpus);
@@ -317,8 +332,10 @@ export async function runPostMessage(
       void allReady.then(() => {
         start = now();
         cpuStart = platform?.cpuTime?.();
-        // Two chunks per worker in flight, as the sabkit reader's bound.
-        for (let round = 0; round < 2; round++) for (let w = 0; w < workers; w++) send(w);
+        // As many chunks per worker in flight as the sabkit reader runs ahead.
+        for (let round = 0; round < AHEAD_PER_WORKER; round++) {
+          for (let w = 0; w < workers; w++) send(w);
+        }
         if (chunkCount === 0) resolve();
       });
     });

@@ -105,6 +105,12 @@ export interface PoolOptions {
   resourceLimits?: ResourceLimits;
   /** Record a run-time histogram per worker (`stats().histogram`). Default false. */
   histogram?: boolean;
+  /**
+   * The URL of the pool's worker module (one exporting `runPoolWorker`, as `@sabkit/pool`'s
+   * `worker.js` does). Default: `worker.js` next to this module. Give it when a bundler moves
+   * the files (see the README, "In a browser page").
+   */
+  workerUrl?: string | URL;
 }
 
 /** Per-task options. */
@@ -273,12 +279,12 @@ function checkTaskOptions(options: unknown, what: string): TaskOptions {
   return o;
 }
 
-function resolveModule(module: unknown): string {
+function resolveModule(module: unknown, what = "new Pool(module): module"): string {
   if (module instanceof URL) return module.href;
   if (typeof module === "string" && /^[a-z][a-z0-9+.-]+:/i.test(module))
     return new URL(module).href;
   throw new TypeError(
-    `new Pool(module): module must be a module URL (import.meta.url, or new URL("./tasks.js", import.meta.url)), got ${describe(module)}`,
+    `${what} must be a module URL (import.meta.url, or new URL("./tasks.js", import.meta.url)), got ${describe(module)}`,
   );
 }
 
@@ -321,6 +327,7 @@ export class Pool<M = AnyTasks> {
   #roomWaiters: (() => void)[] = [];
   #stats = { completed: 0, failed: 0, cancelled: 0, crashed: 0 };
   readonly #initArgs: unknown;
+  readonly #workerUrl: string;
 
   constructor(module: string | URL, options: PoolOptions = {}) {
     this.module = resolveModule(module);
@@ -354,6 +361,10 @@ export class Pool<M = AnyTasks> {
       throw new TypeError(`Pool: initArgs must be an array, got ${describe(options.initArgs)}`);
     }
     this.#options = { ...options };
+    this.#workerUrl =
+      options.workerUrl === undefined
+        ? workerModuleUrl()
+        : resolveModule(options.workerUrl, "new Pool: options.workerUrl");
     // Shared once (a TypeError naming the path of a function in them); posted to every worker.
     this.#initArgs = share(options.initArgs ?? [], "initArgs");
     this.#results = new Queue<ResultRecord>({ capacity: RESULT_QUEUE_BYTES });
@@ -978,7 +989,7 @@ export class Pool<M = AnyTasks> {
       histogram: this.#options.histogram === true,
     };
     const process = new Process({
-      target: workerModuleUrl(),
+      target: this.#workerUrl,
       export: "runPoolWorker",
       args: [config],
       name: `PoolWorker-${index}.${generation}`,

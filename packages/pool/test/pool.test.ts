@@ -226,6 +226,7 @@ describe("errors", () => {
       expect(() => new Pool(TASKS, { processes: 1.5 })).toThrow(RangeError);
       expect(() => new Pool("./relative.js")).toThrow(TypeError);
       expect(() => new Pool(TASKS, { initializer: 3 as never })).toThrow(TypeError);
+      expect(() => new Pool(TASKS, { workerUrl: "./worker.js" })).toThrow(/options\.workerUrl/);
     },
     T,
   );
@@ -423,7 +424,9 @@ describe("workers", () => {
   test(
     "initializer runs in every worker with initArgs",
     async () => {
-      await withPool({ initializer: "init", initArgs: [1, "two", { three: 3 }] }, async (pool) => {
+      const workerUrl = new URL("../src/worker.ts", import.meta.url); // the default, given explicitly
+      const options = { initializer: "init", initArgs: [1, "two", { three: 3 }], workerUrl };
+      await withPool(options, async (pool) => {
         const all = await Promise.all(range(10).map(() => pool.apply("initArgs", [])));
         for (const args of all) expect(args).toEqual([1, "two", { three: 3 }]);
       });

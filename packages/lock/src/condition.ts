@@ -146,14 +146,7 @@ export class Condition implements Shareable<ConditionHandle> {
       KIND.writeTag(region.i32);
       this.handle = KIND.makeHandle(region, { lock: this.#lock.handle });
     }
-    const { i32 } = attach(
-      CONDITION_LAYOUT,
-      this.handle.buffer,
-      this.handle.byteOffset,
-      this.handle.byteLength,
-    );
-    KIND.checkTag(i32, 0, "Condition.from(handle)");
-    this.#i32 = i32;
+    this.#i32 = KIND.attachHandle(this.handle, "Condition.from(handle)");
   }
 
   /**

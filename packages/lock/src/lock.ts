@@ -47,7 +47,7 @@ export class Lock extends MutexBase implements Shareable<LockHandle> {
       initMutex(region.i32, detectDeadlocks);
       handle = LOCK_KIND.makeHandle(region, name === undefined ? undefined : { name });
     }
-    super(handle, false, (i32) => LOCK_KIND.checkTag(i32, 0, "Lock.from(handle)"), "Lock");
+    super(handle, false, LOCK_KIND, "Lock");
     this.handle = handle;
   }
 

@@ -13,7 +13,7 @@ import {
   threadIdentity,
   type WaitOptions,
 } from "@sabkit/core";
-import { attach, Deadline, parseWaitOptions } from "@sabkit/core/internal";
+import { Deadline, type HandleKind, parseWaitOptions } from "@sabkit/core/internal";
 import { lockLabel, rememberLock, threadLabel } from "./deadlock.js";
 import {
   acquired,
@@ -24,7 +24,6 @@ import {
   type LockWait,
   lockSlow,
   lockSlowAsync,
-  MUTEX_LAYOUT,
   type RLockHandle,
   readKey,
   STATE,
@@ -111,12 +110,10 @@ export abstract class MutexBase implements Lockable {
   protected constructor(
     handle: LockHandle | RLockHandle,
     recursive: boolean,
-    checkTag: (i32: Int32Array) => void,
+    kind: HandleKind<LockHandle | RLockHandle>,
     className: string,
   ) {
-    const region = attach(MUTEX_LAYOUT, handle.buffer, handle.byteOffset, handle.byteLength);
-    const i32 = region.i32;
-    checkTag(i32);
+    const i32 = kind.attachHandle(handle, `${className}.from(handle)`);
     if (handle.name !== undefined && typeof handle.name !== "string") {
       throw new InvalidHandleError(
         `${className}.from(handle): handle.name must be a string or undefined, got ${typeof handle.name}`,

@@ -40,7 +40,7 @@ export class RLock extends MutexBase implements Shareable<RLockHandle> {
       initMutex(region.i32, detectDeadlocks);
       handle = RLOCK_KIND.makeHandle(region, name === undefined ? undefined : { name });
     }
-    super(handle, true, (i32) => RLOCK_KIND.checkTag(i32, 0, "RLock.from(handle)"), "RLock");
+    super(handle, true, RLOCK_KIND, "RLock");
     this.handle = handle;
   }
 

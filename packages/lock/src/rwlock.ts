@@ -119,8 +119,7 @@ export class RwLock implements Shareable<RwLockHandle> {
       handle = KIND.makeHandle(region);
     }
     this.handle = handle;
-    this.#i32 = attach(RWLOCK_LAYOUT, handle.buffer, handle.byteOffset, handle.byteLength).i32;
-    KIND.checkTag(this.#i32, 0, "RwLock.from(handle)");
+    this.#i32 = KIND.attachHandle(handle, "RwLock.from(handle)");
   }
 
   /**

@@ -396,18 +396,17 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
         `${what}: handle.maxSize must be an integer >= 0, got ${String(maxSize)}`,
       );
     }
-    const region = attach(QUEUE_HEADER, handle.buffer, handle.byteOffset, handle.byteLength, what);
-    kind.checkTag(region.i32, 0, what);
-    if (region.i32[CAPACITY] !== capacity || region.i32[MAX_SIZE] !== maxSize) {
+    const i32 = kind.attachHandle(handle, what);
+    if (i32[CAPACITY] !== capacity || i32[MAX_SIZE] !== maxSize) {
       throw new InvalidHandleError(
         `${what}: the handle says capacity ${capacity} and maxSize ${maxSize}, but the shared header says ` +
-          `${region.i32[CAPACITY]} and ${region.i32[MAX_SIZE]}: the handle was altered or the memory overwritten`,
+          `${i32[CAPACITY]} and ${i32[MAX_SIZE]}: the handle was altered or the memory overwritten`,
       );
     }
     this.handle = handle as QueueHandle;
     this.capacity = capacity;
     this.maxSize = maxSize;
-    this.i32 = region.i32;
+    this.i32 = i32;
     this.#u8 = new Uint8Array(handle.buffer, handle.byteOffset + DATA_OFFSET, capacity);
     this.#ring32 = new Int32Array(handle.buffer, handle.byteOffset + DATA_OFFSET, capacity >> 2);
   }

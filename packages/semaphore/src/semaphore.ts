@@ -263,18 +263,17 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
             "send the handle unchanged",
         );
       }
-      const region = attach(SEMAPHORE_LAYOUT, handle.buffer, handle.byteOffset, byteLength, what);
-      kind.checkTag(region.i32, TAG, what);
+      const i32 = kind.attachHandle(handle, what);
       // Header words written once by the creator: read once, checked here.
-      const bound = Atomics.load(region.i32, BOUND);
-      const storedSlots = Atomics.load(region.i32, HOLDER_SLOTS);
+      const bound = Atomics.load(i32, BOUND);
+      const storedSlots = Atomics.load(i32, HOLDER_SLOTS);
       if (bound < 1 || storedSlots !== slots) {
         throw new InvalidHandleError(
           `${what}: the header is corrupted (bound ${bound}, holder slots ${storedSlots} vs handle ${slots})`,
         );
       }
       this.handle = handle;
-      this.#i32 = region.i32;
+      this.#i32 = i32;
       this.#bound = bound;
       this.#slots = slots;
     }

@@ -137,9 +137,8 @@ export class SharedArray<T extends ElementType | TypeCode = "float64">
       } as Omit<SharedArrayHandle, keyof Handle>);
     }
     const what = "SharedArray.from(handle)";
-    const region = attach(HEADER_LAYOUT, handle.buffer, handle.byteOffset, handle.byteLength, what);
-    SHARED_ARRAY_KIND.checkTag(region.i32, 0, what);
-    const length = region.i32[1] as number;
+    const i32 = SHARED_ARRAY_KIND.attachHandle(handle, what);
+    const length = i32[1] as number;
     if (length !== handle.length || HEADER_BYTES + length * info.bytes > handle.byteLength) {
       throw new InvalidHandleError(
         `${what}: the shared memory holds length ${length}, the handle says ${handle.length} in ${handle.byteLength} bytes: a forged or corrupted handle`,

@@ -100,7 +100,7 @@ export class DictBase<K extends DictKey, V> {
         { codec: this.codec.name, lock: this.#lock.handle },
       );
     }
-    kind.checkTag(new Int32Array(handle.buffer, 0, 1), 0, `${name}.from(handle)`);
+    kind.attachHandle(handle, `${name}.from(handle)`);
     this.handle = handle;
     this.#store = new Store(handle.buffer, true, name);
     enter(this.#lock, name);

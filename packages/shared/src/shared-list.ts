@@ -86,7 +86,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
         { codec: this.codec.name, lock: this.#lock.handle },
       );
     }
-    LIST_KIND.checkTag(new Int32Array(this.handle.buffer, 0, 1), 0, "SharedList.from(handle)");
+    LIST_KIND.attachHandle(this.handle, "SharedList.from(handle)");
     this.#store = new Store(this.handle.buffer, false, "SharedList");
     this.#run("wait", "from(handle)", undefined, () => undefined);
     if (items !== undefined) {

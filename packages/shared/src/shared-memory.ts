@@ -145,9 +145,8 @@ export class SharedMemory implements Shareable<SharedMemoryHandle> {
     const handle = reviving as SharedMemoryHandle;
     reviving = undefined;
     const what = "SharedMemory.from(handle)";
-    const region = attach(SHM_LAYOUT, handle.buffer, handle.byteOffset, handle.byteLength, what);
-    SHM_KIND.checkTag(region.i32, 0, what);
-    const size = region.i32[SIZE] as number;
+    const i32 = SHM_KIND.attachHandle(handle, what);
+    const size = i32[SIZE] as number;
     if (size !== handle.size || HEADER + size > handle.byteLength) {
       throw new InvalidHandleError(
         `${what}: the block holds size ${size} but the handle says ${handle.size} in ${handle.byteLength} bytes: a forged or corrupted handle`,

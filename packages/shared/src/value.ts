@@ -152,15 +152,8 @@ export class Value<T extends ElementType | TypeCode = "float64"> implements Shar
         ...(lock === undefined ? {} : { lock: lock.handle }),
       } as Omit<ValueHandle, keyof Handle>);
     }
-    const region = attach(
-      VALUE_LAYOUT,
-      handle.buffer,
-      handle.byteOffset,
-      handle.byteLength,
-      "Value.from(handle)",
-    );
-    VALUE_KIND.checkTag(region.i32, 0, "Value.from(handle)");
-    const storedType = region.i32[1];
+    const i32 = VALUE_KIND.attachHandle(handle, "Value.from(handle)");
+    const storedType = i32[1];
     if (TYPE_ORDER[storedType as number] !== this.#info.name) {
       throw new InvalidHandleError(
         `Value.from(handle): handle.type is ${this.#info.name} but the shared memory holds type #${storedType}: a forged or corrupted handle`,

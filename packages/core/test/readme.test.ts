@@ -1,15 +1,16 @@
-import { readFileSync } from "node:fs";
-import { runInWorkers, scaled } from "@sabkit/test-utils";
+import { readmeAndExample, runInWorkers, scaled } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { share } from "../src/index.js";
 import { TinyLock } from "./fixtures/tiny-lock.js";
 
-const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const { readme, example: exampleSource } = readmeAndExample(
+  import.meta.url,
+  "./fixtures/tiny-lock.ts",
+);
 
 describe("README", () => {
   it("shows the example primitive exactly as tested", () => {
-    const source = readFileSync(new URL("./fixtures/tiny-lock.ts", import.meta.url), "utf8");
-    expect(readme).toContain(source.trim());
+    expect(readme).toContain(exampleSource);
   });
 
   it("the example primitive, shared through share/revive, excludes across 4 workers", async () => {

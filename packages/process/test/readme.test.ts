@@ -1,14 +1,17 @@
 import { readFileSync } from "node:fs";
+import { readmeAndExample } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { EXIT, EXIT_RECORD_BYTES, RUNNING } from "../src/internal.js";
 import { runProgram } from "./program.js";
 
-const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const { readme, example: exampleSource } = readmeAndExample(
+  import.meta.url,
+  "./fixtures/readme-example.ts",
+);
 
 describe("README", () => {
   it("shows the example exactly as tested", () => {
-    const source = readFileSync(new URL("./fixtures/readme-example.ts", import.meta.url), "utf8");
-    expect(readme).toContain(source.trim());
+    expect(readme).toContain(exampleSource);
   });
 
   it("the example runs as a program and prints what its comments say", async () => {

@@ -1,13 +1,15 @@
-import { readFileSync } from "node:fs";
+import { readmeAndExample } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { example } from "./fixtures/example.js";
 
-const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const { readme, example: exampleSource } = readmeAndExample(
+  import.meta.url,
+  "./fixtures/example.ts",
+);
 
 describe("README", () => {
   it("shows the example exactly as tested", () => {
-    const source = readFileSync(new URL("./fixtures/example.ts", import.meta.url), "utf8");
-    expect(readme).toContain(source.trim());
+    expect(readme).toContain(exampleSource);
   });
 
   it("the example prints what its comments say", async () => {

@@ -1,15 +1,16 @@
-import { readFileSync } from "node:fs";
-import { runInWorkers } from "@sabkit/test-utils";
+import { readmeAndExample, runInWorkers } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { main } from "./fixtures/readme-example.js";
 
-const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+const { readme, example: exampleSource } = readmeAndExample(
+  import.meta.url,
+  "./fixtures/readme-example.ts",
+);
 const LINES = ["the cat sat", "the dog sat", "a cat ran"];
 
 describe("README", () => {
   it("shows the example exactly as tested", () => {
-    const source = readFileSync(new URL("./fixtures/readme-example.ts", import.meta.url), "utf8");
-    expect(readme).toContain(source.trim());
+    expect(readme).toContain(exampleSource);
   });
 
   it("the example runs: three workers count words into one SharedDict", async () => {

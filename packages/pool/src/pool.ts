@@ -26,6 +26,11 @@
  *   the task sees `currentTask().cancelled()`; its promise rejects at once. If
  *   it is still running `cancelGrace` ms later, its worker is terminated and
  *   replaced; the worker's other records had not started and are re-queued.
+ * - **Live primitives.** A record the queue's codec refuses (a SharedArrayBuffer
+ *   inside, which is what every primitive's handle holds; or larger than the
+ *   ring) is `share`d and its inputs posted on the worker's MessagePort; the
+ *   record carries the INPUTS_PORT flag. Results come back the same way
+ *   (RESULT_OK_PORT). Plain records never take this path, so they pay nothing.
  */
 
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";

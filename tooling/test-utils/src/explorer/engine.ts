@@ -36,6 +36,8 @@
  * waiters queue per (buffer, byte index) in FIFO order; `notify` wakes the
  * oldest; a finite timeout is a choice of the scheduler (the waiter can time
  * out at any point, which moves the virtual clock to its deadline).
+ * `Atomics.waitAsync` enqueues an async waiter in the same queue without
+ * blocking; {@link awaitAsyncWait} blocks the thread until it settles.
  */
 import { ExplorerUsageError, type FailureKind, type TraceStep } from "./errors.js";
 import { type MemoryHooks, restore } from "./memory.js";
@@ -237,6 +239,7 @@ export class Engine<S> implements MemoryHooks {
   private waiters = new Map<string, Waiter[]>();
   /** The first live operation after a (re)start runs without a choice: the choice was made. */
   private resumed = false;
+  /** The thread an unwinding thread switches to (read by the frame that catches it). */
   private next = -1;
   private preemptions = 0;
   private halt: Halt | undefined;

@@ -296,7 +296,7 @@ export class Connection<T = unknown> implements Shareable<ConnectionHandle> {
    * Sends `value` only if the whole message fits in the ring now; `false`
    * when it does not (nothing sent).
    *
-   * @throws RangeError when the message is larger than the ring (it can never fit at once: use send).
+   * @throws RangeError when the message's frame (8 header bytes + the message + padding to a multiple of 8) is larger than the ring (it can never fit at once: use send).
    */
   trySend(value: T): boolean {
     this.#checkSend("trySend");

@@ -84,6 +84,12 @@ describe("RingBuffer in one thread", () => {
     expect(() => RingBuffer.from({ ...h, buffer: new SharedArrayBuffer(h.byteLength) })).toThrow(
       /never initialised/,
     );
+    // The data of a Float64/BigInt64 ring must be 8-aligned: a 4-aligned region is refused.
+    const wide = new SharedArrayBuffer(h.byteLength + 8);
+    expect(() => RingBuffer.from({ ...h, buffer: wide, byteOffset: 4 })).toThrow(
+      InvalidHandleError,
+    );
+    expect(() => RingBuffer.from({ ...h, buffer: wide, byteOffset: 4 })).toThrow(/multiple of 8/);
     const [back] = revive<[RingBuffer]>(structuredClone(share([ring])));
     expect(back).toBeInstanceOf(RingBuffer);
     ring.push([1.5]);

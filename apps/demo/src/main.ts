@@ -7,6 +7,7 @@ import { generateCorpus, splitChunks } from "./corpus.js";
 import { warmUp } from "./count.js";
 import { nodePlatform } from "./node-platform.js";
 import {
+  FLUSH_BYTES,
   type PipelineResult,
   runPostMessage,
   runSabkit,
@@ -52,6 +53,12 @@ const chunkKb = numberFromEnv(
   (n) => Number.isInteger(n) && n >= 4,
   "an integer >= 4 (KiB)",
 );
+const flushKb = numberFromEnv(
+  "SABKIT_DEMO_FLUSH_KB",
+  FLUSH_BYTES / 1024,
+  (n) => Number.isInteger(n) && n >= 1,
+  "an integer >= 1 (KiB)",
+);
 const json = process.argv.includes("--json");
 
 const bytes = Math.floor(sizeMb * 2 ** 20);
@@ -67,7 +74,7 @@ console.log(
 
 warmUp(); // the main thread counts (single thread) and merges: compile that code first
 const display = new ProgressDisplay(process.stdout);
-const input = { corpus, chunks, workers };
+const input = { corpus, chunks, workers, flushBytes: flushKb * 1024 };
 const results: PipelineResult[] = [];
 results.push(await runSabkit(input, nodePlatform, display.update));
 results.push(await runPostMessage(input, nodePlatform, display.update));

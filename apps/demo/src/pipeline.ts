@@ -86,11 +86,14 @@ export const PROGRESS_INTERVAL_MS = 100;
 
 const now = () => performance.now();
 
-/** Calls `listener` every PROGRESS_INTERVAL_MS (and once at the end) with `snapshot()`. */
+/** Calls `listener` every PROGRESS_INTERVAL_MS, and once when stopped (the returned function; idempotent), with `snapshot()`. */
 function reporting(listener: ProgressListener | undefined, snapshot: () => Progress): () => void {
   if (!listener) return () => {};
   const timer = setInterval(() => listener(snapshot()), PROGRESS_INTERVAL_MS);
+  let stopped = false;
   return () => {
+    if (stopped) return;
+    stopped = true;
     clearInterval(timer);
     listener(snapshot());
   };
@@ -238,6 +241,7 @@ export async function runSabkit(
     })();
     await Promise.race([Promise.all([reader, reducer]), failure]);
     const ms = now() - start;
+    stopReporting(); // the last snapshot at the clock's stop, not after the summary
     const cpuMs = cpuStart === undefined ? undefined : platform!.cpuTime!() - cpuStart;
     const summary = summarize(master);
     return { name: SABKIT_NAME, ms, cpuMs, bytes: corpus.length, workers, summary };
@@ -352,6 +356,7 @@ export async function runPostMessage(
       clearTimeout(timer);
     }
     const ms = now() - start;
+    stopReporting(); // the last snapshot at the clock's stop, not after the summary
     const cpuMs = cpuStart === undefined ? undefined : platform!.cpuTime!() - cpuStart;
     return {
       name: POST_NAME,
@@ -399,6 +404,7 @@ export async function runSingleThread(
       }
     }
     const ms = now() - start;
+    stopReporting(); // the last snapshot at the clock's stop, not after the summary
     const cpuMs = cpuStart === undefined ? undefined : platform!.cpuTime!() - cpuStart;
     return {
       name: SINGLE_NAME,

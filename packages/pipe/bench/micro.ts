@@ -1,6 +1,6 @@
 // Tight standalone micro-benchmark of the pipe's byte stream against the
 // single-threaded memcpy floors (no harness; best and median of R runs).
-// `pnpm --filter @sabkit/pipe bench:micro` — see bench/README.md.
+// Run in packages/pipe: `npx tsx --conditions=source bench/micro.ts` (SABKIT_MICRO_RUNS=<n>) — see bench/README.md.
 import { startWorker } from "@sabkit/test-utils";
 import { Pipe } from "../src/index.js";
 

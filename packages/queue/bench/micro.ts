@@ -1,6 +1,6 @@
 // Tight standalone micro-benchmark of RingBuffer's bulk and single-value paths
 // against the single-threaded memcpy floors (no harness; best of R runs).
-// `pnpm --filter @sabkit/queue bench:micro` — see bench/README.md.
+// Run in packages/queue: `npx tsx --conditions=source bench/micro.ts` (SABKIT_MICRO_RUNS=<n>) — see bench/README.md.
 import { startWorker } from "@sabkit/test-utils";
 import { RingBuffer } from "../src/index.js";
 

@@ -25,6 +25,7 @@ export {
 } from "./errors.js";
 export {
   DEFAULT_MODEL_SCHEDULES,
+  DEFAULT_PCT_SCHEDULES,
   type ExploreAllOptions,
   type ExploreMode,
   type ExploreOptions,

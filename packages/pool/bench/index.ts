@@ -223,7 +223,7 @@ for (const runner of runners()) {
 async function sabkitMapRuns(): Promise<{ best: number; mean: number }> {
   const pool = new Pool<Tasks>(TASKS, { processes: CORES });
   // Warm (JIT) as Python's pool is by then (400,000 tasks of apply_async and map(chunksize=1)).
-  for (let run = 0; run < 5; run++) await pool.map("square", items);
+  for (let run = 0; run < 20; run++) await pool.map("square", items);
   const seconds: number[] = [];
   for (let run = 0; run < 5; run++) {
     const started = performance.now();

@@ -2,7 +2,7 @@
  * Helpers shared by the containers: the stuck-lock bound, the `lock` option
  * (Python's `lock=True/False/<lock>`), and a thread-local scratch buffer.
  */
-import { type Handle, TimeoutError, type WaitOptions } from "@sabkit/core";
+import { type Handle, OwnerDiedError, TimeoutError, type WaitOptions } from "@sabkit/core";
 import { describe } from "@sabkit/core/internal";
 import { Lock, type LockHandle, RLock, type RLockHandle } from "@sabkit/lock";
 
@@ -74,6 +74,19 @@ export type Formed<F extends WaitForm, R> = F extends "wait"
 const BUSY: TryResult<never> = Object.freeze({ ok: false });
 
 /**
+ * What a container tells {@link underLock}: whether this thread is inside
+ * one of its operations or `atomically` right now (then its operations run
+ * without re-locking), and how to check its memory after a worker died
+ * holding its lock.
+ */
+export interface Guarded {
+  /** `true` while this thread holds the lock for this container object. */
+  held: boolean;
+  /** Validates (and repairs what it can of) the store; throws InvalidHandleError when it cannot. */
+  recover(): void;
+}
+
+/**
  * Runs one container operation under `lock` in one of its three forms: the
  * single implementation of every wait form of SharedDict, SharedList and
  * Namespace. `body` runs holding the lock (it is released whatever happens);
@@ -86,6 +99,21 @@ const BUSY: TryResult<never> = Object.freeze({ ok: false });
  *   STUCK_LOCK_MS) and resolves with the result.
  * - `"try"` never waits: `{ ok: false }` when the lock is held right now
  *   (body not run), else `{ ok: true, value }`.
+ *
+ * Re-entrancy: while `body` runs, `state.held` is true, and an operation of
+ * the same container called from inside it (from `update`'s function or
+ * `atomically`) runs at once without taking the lock again, in every form
+ * (the async form resolves with its result, the try form is `ok`).
+ *
+ * Owner death: when the lock's previous holder died holding it, the
+ * acquire throws core's OwnerDiedError with this thread holding the lock.
+ * The container validates its memory (`state.recover()`: structural
+ * checks, derived counters repaired), releases the lock and rethrows the
+ * OwnerDiedError (`guard` cleared: nothing left to release) without running
+ * `body`: the dead worker's last operation may be partly applied, so the
+ * caller decides whether to retry. If the memory cannot be trusted,
+ * recover() marks it broken and every later operation is an
+ * InvalidHandleError.
  */
 export function underLock<F extends WaitForm, R, O = R>(
   lock: Lock,
@@ -94,24 +122,102 @@ export function underLock<F extends WaitForm, R, O = R>(
   options: WaitOptions | undefined,
   body: () => R,
   after?: (result: R) => O,
+  state?: Guarded,
 ): Formed<F, O> {
+  if (state?.held === true) return direct(form, body, after);
   const run = (): O => {
     let result: R;
+    if (state !== undefined) state.held = true;
     try {
       result = body();
     } finally {
+      if (state !== undefined) state.held = false;
       lock.release();
     }
     return after === undefined ? (result as unknown as O) : after(result);
   };
+  const died = (error: unknown): never => {
+    if (error instanceof OwnerDiedError && state !== undefined) {
+      // This thread holds the lock now (OwnerDiedError's contract).
+      error.guard = undefined;
+      try {
+        state.recover();
+      } finally {
+        lock.release();
+      }
+      throw new OwnerDiedError(
+        `${what}: a worker died holding this container's lock; its memory was checked and is sound, but that ` +
+          "worker's last operation may be partly applied (nothing was done now): check the data it was writing, then retry",
+        { ownerIdentity: error.ownerIdentity, cause: error },
+      );
+    }
+    throw error;
+  };
   if (form === "async") {
-    return lock.acquireAsync(options ?? { timeout: STUCK_LOCK_MS }).then(run) as Formed<F, O>;
+    return lock.acquireAsync(options ?? { timeout: STUCK_LOCK_MS }).then(run, died) as Formed<F, O>;
   }
-  if (form === "try") {
-    if (!lock.tryAcquire()) return BUSY as Formed<F, O>;
-    return { ok: true, value: run() } as Formed<F, O>;
+  let acquired: boolean;
+  try {
+    if (form === "try") acquired = lock.tryAcquire();
+    else {
+      if (options === undefined) enter(lock, what);
+      else lock.acquire(options);
+      acquired = true;
+    }
+  } catch (error) {
+    return died(error);
   }
-  if (options === undefined) enter(lock, what);
-  else lock.acquire(options);
-  return run() as Formed<F, O>;
+  if (!acquired) return BUSY as Formed<F, O>;
+  const value = run();
+  return (form === "try" ? { ok: true, value } : value) as Formed<F, O>;
+}
+
+// An operation called while this thread already holds the container's lock.
+function direct<F extends WaitForm, R, O>(
+  form: F,
+  body: () => R,
+  after: ((result: R) => O) | undefined,
+): Formed<F, O> {
+  if (form === "async") {
+    try {
+      const result = body();
+      return Promise.resolve(after === undefined ? result : after(result)) as Formed<F, O>;
+    } catch (error) {
+      return Promise.reject(error) as Formed<F, O>;
+    }
+  }
+  const result = body();
+  const value = after === undefined ? (result as unknown as O) : after(result);
+  return (form === "try" ? { ok: true, value } : value) as Formed<F, O>;
+}
+
+/**
+ * The body of a container's `atomically(fn)`: calls `fn` (synchronous) and
+ * refuses a promise, whose continuation would run after the lock is released.
+ */
+export function atomicBody<R>(fn: () => R, what: string): R {
+  const result = fn();
+  if (
+    result !== null &&
+    (typeof result === "object" || typeof result === "function") &&
+    typeof (result as { then?: unknown }).then === "function"
+  ) {
+    throw new TypeError(
+      `${what}: fn returned a promise; the lock is released when fn returns, so fn must be synchronous ` +
+        "(its synchronous part has run): use the async forms of the operations outside atomically() instead",
+    );
+  }
+  return result;
+}
+
+/** Checks `fn` of an `atomically(fn)` before taking the lock. */
+export function checkAtomicFn(fn: unknown, what: string): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(`${what}: fn must be a function, got ${describe(fn)}`);
+  }
+  if (fn.constructor?.name === "AsyncFunction") {
+    throw new TypeError(
+      `${what}: fn must be synchronous (the lock is held only while fn runs), got an async function`,
+    );
+  }
 }

@@ -4,9 +4,10 @@
  * server process).
  *
  * The table and heap layout, their transitions, invariants and the growth
- * policy are at the top of store.ts. A SharedDict is that store with
- * open addressing (linear probing, FNV-1a of the encoded key, deleted slots
- * reused by inserts, load ≤ 3/4 including deleted slots) plus one Lock from
+ * policy are at the top of store.ts. A SharedDict is that store as
+ * CPython's compact dict (a hash index with open addressing — linear
+ * probing, FNV-1a of the encoded key, load ≤ 3/4 including deleted slots —
+ * pointing into an insertion-ordered entries array) plus one Lock from
  * @sabkit/lock (its own shared memory; its handle travels in this handle).
  *
  * Every operation holds the lock for the copy of a few bytes: one CAS to
@@ -18,15 +19,26 @@
  *
  * Iteration (`keys`, `values`, `entries`, `for … of`) works on a snapshot
  * taken under the lock: consistent, never torn, never invalidated by
- * concurrent writers. Order: table order (not insertion order).
+ * concurrent writers. Order: insertion order, as Python's dict and Map
+ * (setting an existing key keeps its place; deleting and setting it again
+ * moves it to the end).
  */
 import type { Codec, Handle, Shareable, WaitOptions } from "@sabkit/core";
 import { Lock, type LockHandle } from "@sabkit/lock";
 import { checkCodec, resolveCodec } from "./codecs.js";
-import { enter, type Formed, type TryResult, underLock, type WaitForm } from "./common.js";
+import {
+  atomicBody,
+  checkAtomicFn,
+  enter,
+  type Formed,
+  type Guarded,
+  type TryResult,
+  underLock,
+  type WaitForm,
+} from "./common.js";
 import { defineKind, defineLayout, describe, registerKind } from "./core-internal.js";
 import { type DictKey, decodeKey, encodeKey, keyBuffer } from "./keys.js";
-import { allocateStore, DELETED, EMPTY, Store, type StoreOptions, USED } from "./store.js";
+import { allocateStore, DELETED, EMPTY, Store, type StoreOptions } from "./store.js";
 
 const DICT_LAYOUT = defineLayout({ tag: "int32", words: { type: "int32", length: 15 } });
 
@@ -37,14 +49,15 @@ export interface SharedDictHandle extends Handle<"shared-dict" | "namespace"> {
 
 export const DICT_KIND = defineKind<SharedDictHandle>({
   kind: "shared-dict",
-  version: 1,
+  // 2: insertion-ordered entries behind a hash index (store.ts).
+  version: 2,
   package: "@sabkit/shared",
   layout: DICT_LAYOUT,
 });
 
 export const NAMESPACE_KIND = defineKind<SharedDictHandle>({
   kind: "namespace",
-  version: 1,
+  version: 2,
   package: "@sabkit/shared",
   layout: DICT_LAYOUT,
 });
@@ -68,6 +81,7 @@ export class DictBase<K extends DictKey, V> {
   readonly #lock: Lock;
   readonly #store: Store;
   readonly #name: string;
+  readonly #guard: Guarded;
 
   /** @internal */
   constructor(
@@ -91,7 +105,7 @@ export class DictBase<K extends DictKey, V> {
         );
       }
       this.codec = checkCodec(options?.codec, `new ${name}(init, options)`) as Codec<V>;
-      const buffer = allocateStore(options, INITIAL_SLOTS, `new ${name}(init, options)`);
+      const buffer = allocateStore(options, INITIAL_SLOTS, true, `new ${name}(init, options)`);
       const i32 = new Int32Array(buffer);
       kind.writeTag(i32);
       this.#lock = new Lock({ name });
@@ -103,6 +117,8 @@ export class DictBase<K extends DictKey, V> {
     kind.attachHandle(handle, `${name}.from(handle)`);
     this.handle = handle;
     this.#store = new Store(handle.buffer, true, name);
+    const store = this.#store;
+    this.#guard = { held: false, recover: () => store.validate() };
     enter(this.#lock, name);
     try {
       this.#store.check();
@@ -130,9 +146,54 @@ export class DictBase<K extends DictKey, V> {
     return Atomics.load(this.#store.i32, 2);
   }
 
-  /** The lock every operation takes: hold it to make several operations one atomic step. */
+  /**
+   * The lock every operation takes (to combine with other locks, e.g. in
+   * `Lock.all`). To make several operations of this dict one atomic step,
+   * use {@link atomically}: calling an operation while holding getLock() is
+   * a DeadlockError (the lock is not recursive).
+   */
   getLock(): Lock {
     return this.#lock;
+  }
+
+  /**
+   * Runs `fn(this)` holding the dict's lock once: every operation `fn` calls
+   * on this dict (any form) runs without re-locking, so together they are
+   * one atomic step for every other worker. `fn` must be synchronous and
+   * short; if it throws, the operations it already made stay made (no
+   * rollback) and the error propagates. Returns what `fn` returns.
+   *
+   * @example
+   * ```ts
+   * dict.atomically((d) => d.set("total", (d.get("total") ?? 0) + (d.get("new") ?? 0)).delete("new"));
+   * ```
+   * @throws TypeError when fn is not a synchronous function (or returns a
+   * promise); TimeoutError / AbortError when `options` end the wait;
+   * OwnerDiedError when a worker died holding the lock (see README).
+   */
+  atomically<R>(fn: (dict: this) => R, options?: WaitOptions): R {
+    return this.#atomically("wait", "atomically", fn, options);
+  }
+
+  /** {@link atomically} that waits for the lock without blocking the thread (`fn` is still synchronous). */
+  async atomicallyAsync<R>(fn: (dict: this) => R, options?: WaitOptions): Promise<R> {
+    return this.#atomically("async", "atomicallyAsync", fn, options);
+  }
+
+  /** {@link atomically} that never waits: `{ ok: false }` (fn not called) when another worker holds the lock. */
+  tryAtomically<R>(fn: (dict: this) => R): TryResult<R> {
+    return this.#atomically("try", "tryAtomically", fn, undefined);
+  }
+
+  #atomically<F extends WaitForm, R>(
+    form: F,
+    op: string,
+    fn: (dict: this) => R,
+    options: WaitOptions | undefined,
+  ): Formed<F, R> {
+    const what = `${this.#name}.${op}(fn)`;
+    checkAtomicFn(fn, what);
+    return this.#run(form, op, options, () => atomicBody(() => fn(this), what));
   }
 
   /**
@@ -219,8 +280,8 @@ export class DictBase<K extends DictKey, V> {
   /**
    * Atomic read-modify-write across workers: `fn(current, present)` runs
    * under the dict's lock and its result is stored. If `fn` throws, nothing
-   * changes. Keep `fn` short and do not touch this dict inside it (the lock
-   * is not recursive: that is a DeadlockError).
+   * changes. Keep `fn` short; it may read this dict (its operations run
+   * without re-locking, as in {@link atomically}).
    *
    * @example
    * ```ts
@@ -273,6 +334,7 @@ export class DictBase<K extends DictKey, V> {
         return body(store);
       },
       after,
+      this.#guard,
     );
   }
 
@@ -295,9 +357,9 @@ export class DictBase<K extends DictKey, V> {
       op,
       options,
       (store) => {
-        const slot = store.find(bytes, keyLength, hash);
-        if (slot < 0) return undefined;
-        const offset = store.recordAt(slot);
+        const entry = store.find(bytes, keyLength, hash);
+        if (entry < 0) return undefined;
+        const offset = store.recordAt(entry);
         const start = offset + 8 + store.keyLength(offset);
         return store.u8.slice(start, start + store.valueLength(offset));
       },
@@ -336,12 +398,9 @@ export class DictBase<K extends DictKey, V> {
   ): Formed<F, boolean> {
     const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
     return this.#run(form, op, options, (store) => {
-      const slot = store.find(bytes, keyLength, hash);
-      if (slot < 0) return false;
-      const offset = store.recordAt(slot);
-      store.addGarbage(store.sizeAt(offset));
-      store.setSlot(slot, 0, DELETED);
-      store.setCount(store.count - 1);
+      const entry = store.find(bytes, keyLength, hash);
+      if (entry < 0) return false;
+      store.remove(store.foundSlot, entry);
       store.touch();
       return true;
     });
@@ -363,14 +422,14 @@ export class DictBase<K extends DictKey, V> {
     // A copy: fn may encode keys of other dicts (the scratch buffer is per thread).
     const keyCopy = keyBuffer().slice(0, keyLength);
     return this.#run(form, op, options, (store) => {
-      const slot = store.find(keyCopy, keyLength, hash);
+      const entry = store.find(keyCopy, keyLength, hash);
       let current: V | undefined;
-      if (slot >= 0) {
-        const offset = store.recordAt(slot);
+      if (entry >= 0) {
+        const offset = store.recordAt(entry);
         const start = offset + 8 + store.keyLength(offset);
         current = this.codec.decode(store.u8.slice(start, start + store.valueLength(offset)));
       }
-      const next = fn(current, slot >= 0);
+      const next = fn(current, entry >= 0);
       this.#write(keyCopy, keyLength, hash, this.codec.encode(next));
       return next;
     });
@@ -406,13 +465,10 @@ export class DictBase<K extends DictKey, V> {
   }
 
   #rawEntries(): [DictKey, Uint8Array][] {
-    const store = this.#store;
-    const out: [DictKey, Uint8Array][] = [];
-    enter(this.#lock, this.#name);
-    try {
-      store.check();
-      for (let slot = 0; slot < store.slots; slot++) {
-        const offset = store.recordAt(slot);
+    return this.#run("wait", "entries", undefined, (store) => {
+      const out: [DictKey, Uint8Array][] = [];
+      for (let entry = 0; entry < store.used; entry++) {
+        const offset = store.recordAt(entry);
         if (offset === EMPTY || offset === DELETED) continue;
         const keyLength = store.keyLength(offset);
         const start = offset + 8 + keyLength;
@@ -421,10 +477,8 @@ export class DictBase<K extends DictKey, V> {
           store.u8.slice(start, start + store.valueLength(offset)),
         ]);
       }
-    } finally {
-      this.#lock.release();
-    }
-    return out;
+      return out;
+    });
   }
 
   // Under the lock.
@@ -438,9 +492,9 @@ export class DictBase<K extends DictKey, V> {
       );
     }
     store.check();
-    let slot = store.find(key, keyLength, hash);
-    if (slot >= 0) {
-      const old = store.recordAt(slot);
+    let entry = store.find(key, keyLength, hash);
+    if (entry >= 0) {
+      const old = store.recordAt(entry);
       if (store.sizeAt(old) === size) {
         // Same room: overwrite the value in place (no garbage, no rebuild).
         store.i32[(old >> 2) + 1] = bytes.length;
@@ -449,17 +503,15 @@ export class DictBase<K extends DictKey, V> {
         return;
       }
     }
-    store.reserve(size, slot < 0);
-    slot = store.find(key, keyLength, hash); // the table may have been rebuilt
+    store.reserve(size, entry < 0);
+    entry = store.find(key, keyLength, hash); // the tables may have been rebuilt
     const offset = store.append(key, keyLength, bytes, bytes.length);
-    if (slot >= 0) {
-      store.addGarbage(store.sizeAt(store.recordAt(slot)));
-      store.setSlot(slot, hash, offset);
+    if (entry >= 0) {
+      // An existing key keeps its entry, so its place in the order.
+      store.addGarbage(store.sizeAt(store.recordAt(entry)));
+      store.setEntry(entry, hash, offset);
     } else {
-      const at = -slot - 1;
-      if (store.recordAt(at) === EMPTY) store.i32[USED] = (store.i32[USED] as number) + 1;
-      store.setSlot(at, hash, offset);
-      store.setCount(store.count + 1);
+      store.insert(-entry - 1, hash, offset);
     }
     store.touch();
   }

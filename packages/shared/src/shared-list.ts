@@ -6,15 +6,30 @@
  * of the table points at item `i`'s record; COUNT is the length. One Lock
  * from @sabkit/lock guards every operation (one CAS when free; its handle
  * travels in this handle). Items are encoded before taking the lock and
- * decoded after releasing it. `slice()` and iteration work on a snapshot
- * taken under the lock.
+ * decoded after releasing it (except in `sort`, which compares decoded
+ * items under the lock). `slice()` and iteration work on a snapshot taken
+ * under the lock.
+ *
+ * Python's list methods (`insert`, `remove`, `index`, `count`, `extend`,
+ * `reverse`, `sort`, `pop`) are each one lock hold. Items are compared by
+ * their encoded bytes (`remove`, `index`, `count`): with the default
+ * structuredCodec, numbers, strings, booleans, null and bigints by value,
+ * objects and arrays by contents and key order; -0 and 0 differ.
  */
 import type { Codec, Handle, Shareable, WaitOptions } from "@sabkit/core";
 import { Lock, type LockHandle } from "@sabkit/lock";
 import { checkCodec, resolveCodec } from "./codecs.js";
-import { type Formed, type TryResult, underLock, type WaitForm } from "./common.js";
+import {
+  atomicBody,
+  checkAtomicFn,
+  type Formed,
+  type Guarded,
+  type TryResult,
+  underLock,
+  type WaitForm,
+} from "./common.js";
 import { defineKind, defineLayout, describe, registerKind } from "./core-internal.js";
-import { allocateStore, EMPTY, Store, type StoreOptions } from "./store.js";
+import { allocateStore, EMPTY, Store, type StoreOptions, VERSION } from "./store.js";
 
 const LIST_LAYOUT = defineLayout({ tag: "int32", words: { type: "int32", length: 15 } });
 
@@ -58,6 +73,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   readonly codec: Codec<T>;
   readonly #lock: Lock;
   readonly #store: Store;
+  readonly #guard: Guarded;
 
   /** @param items initial items. */
   constructor(items?: Iterable<T>, options?: SharedListOptions<T>) {
@@ -78,7 +94,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
         );
       }
       this.codec = checkCodec(options?.codec, "new SharedList(items, options)") as Codec<T>;
-      const buffer = allocateStore(options, 64, "new SharedList(items, options)");
+      const buffer = allocateStore(options, 64, false, "new SharedList(items, options)");
       LIST_KIND.writeTag(new Int32Array(buffer));
       this.#lock = new Lock({ name: "SharedList" });
       this.handle = LIST_KIND.makeHandle(
@@ -88,6 +104,8 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     }
     LIST_KIND.attachHandle(this.handle, "SharedList.from(handle)");
     this.#store = new Store(this.handle.buffer, false, "SharedList");
+    const store = this.#store;
+    this.#guard = { held: false, recover: () => store.validate() };
     this.#run("wait", "from(handle)", undefined, () => undefined);
     if (items !== undefined) {
       if (items === null || typeof items !== "object" || !(Symbol.iterator in items)) {
@@ -122,9 +140,177 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     return Atomics.load(this.#store.i32, 2);
   }
 
-  /** The lock every operation takes: hold it to make several operations one step. */
+  /**
+   * The lock every operation takes (to combine with other locks). To make
+   * several operations one atomic step use {@link atomically}: calling an
+   * operation while holding getLock() is a DeadlockError.
+   */
   getLock(): Lock {
     return this.#lock;
+  }
+
+  /**
+   * Runs `fn(this)` holding the list's lock once: every operation `fn` calls
+   * on this list (any form) runs without re-locking, so together they are
+   * one atomic step for every other worker. `fn` must be synchronous and
+   * short; if it throws, what it already did stays done. Returns what `fn`
+   * returns.
+   *
+   * @example
+   * ```ts
+   * const first = jobs.atomically((l) => (l.length > 0 ? l.pop(0) : undefined));
+   * ```
+   * @throws TypeError when fn is not a synchronous function (or returns a
+   * promise); TimeoutError / AbortError when `options` end the wait.
+   */
+  atomically<R>(fn: (list: this) => R, options?: WaitOptions): R {
+    return this.#atomically("wait", fn, options);
+  }
+
+  /** {@link atomically} that waits for the lock without blocking the thread (`fn` is still synchronous). */
+  async atomicallyAsync<R>(fn: (list: this) => R, options?: WaitOptions): Promise<R> {
+    return this.#atomically("async", fn, options);
+  }
+
+  /** {@link atomically} that never waits: `{ ok: false }` (fn not called) when another worker holds the lock. */
+  tryAtomically<R>(fn: (list: this) => R): TryResult<R> {
+    return this.#atomically("try", fn, undefined);
+  }
+
+  /**
+   * Appends every item of `items` (any iterable); returns the new length.
+   *
+   * @throws TypeError when items is not iterable; FullError when the list
+   * cannot grow to hold them (nothing appended).
+   */
+  extend(items: Iterable<T>, options?: WaitOptions): number {
+    return this.#push("wait", "extend", this.#items(items, "extend"), options);
+  }
+
+  /** {@link extend} that waits for the lock without blocking the thread. */
+  async extendAsync(items: Iterable<T>, options?: WaitOptions): Promise<number> {
+    return this.#push("async", "extendAsync", this.#items(items, "extendAsync"), options);
+  }
+
+  /** {@link extend} that never waits: `{ ok: false }` (nothing appended) when another worker holds the lock. */
+  tryExtend(items: Iterable<T>): TryResult<number> {
+    return this.#push("try", "tryExtend", this.#items(items, "tryExtend"), undefined);
+  }
+
+  /**
+   * Inserts `item` before position `index` (Python's bounds: negative
+   * counts from the end, out of range clamps to the start or the end).
+   *
+   * @throws TypeError when index is not an integer; FullError when the list cannot grow.
+   */
+  insert(index: number, item: T, options?: WaitOptions): void {
+    this.#insert("wait", index, item, options);
+  }
+
+  /** {@link insert} that waits for the lock without blocking the thread. */
+  async insertAsync(index: number, item: T, options?: WaitOptions): Promise<void> {
+    return this.#insert("async", index, item, options);
+  }
+
+  /** {@link insert} that never waits: `false` (nothing inserted) when another worker holds the lock. */
+  tryInsert(index: number, item: T): boolean {
+    return this.#insert("try", index, item, undefined).ok;
+  }
+
+  /**
+   * Removes the first item equal to `item` (compared encoded, see above).
+   *
+   * @throws RangeError when no item is equal (Python's ValueError; nothing removed).
+   */
+  remove(item: T, options?: WaitOptions): void {
+    this.#remove("wait", item, options);
+  }
+
+  /** {@link remove} that waits for the lock without blocking the thread. */
+  async removeAsync(item: T, options?: WaitOptions): Promise<void> {
+    return this.#remove("async", item, options);
+  }
+
+  /** {@link remove} that never waits: `false` (nothing removed) when another worker holds the lock. */
+  tryRemove(item: T): boolean {
+    return this.#remove("try", item, undefined).ok;
+  }
+
+  /**
+   * The position of the first item equal to `item` in `[start, stop)`
+   * (Python's slice bounds).
+   *
+   * @throws RangeError when there is none (Python's ValueError).
+   */
+  index(item: T, start?: number, stop?: number, options?: WaitOptions): number {
+    return this.#find("wait", "index", item, start, stop, options);
+  }
+
+  /** {@link index} that waits for the lock without blocking the thread. */
+  async indexAsync(item: T, start?: number, stop?: number, options?: WaitOptions): Promise<number> {
+    return this.#find("async", "indexAsync", item, start, stop, options);
+  }
+
+  /** {@link index} that never waits: `{ ok: false }` when another worker holds the lock. */
+  tryIndex(item: T, start?: number, stop?: number): TryResult<number> {
+    return this.#find("try", "tryIndex", item, start, stop, undefined);
+  }
+
+  /** How many items are equal to `item`. */
+  count(item: T, options?: WaitOptions): number {
+    return this.#find("wait", "count", item, undefined, undefined, options);
+  }
+
+  /** {@link count} that waits for the lock without blocking the thread. */
+  async countAsync(item: T, options?: WaitOptions): Promise<number> {
+    return this.#find("async", "countAsync", item, undefined, undefined, options);
+  }
+
+  /** {@link count} that never waits: `{ ok: false }` when another worker holds the lock. */
+  tryCount(item: T): TryResult<number> {
+    return this.#find("try", "tryCount", item, undefined, undefined, undefined);
+  }
+
+  /** Reverses the list in place. */
+  reverse(options?: WaitOptions): void {
+    this.#reverse("wait", options);
+  }
+
+  /** {@link reverse} that waits for the lock without blocking the thread. */
+  async reverseAsync(options?: WaitOptions): Promise<void> {
+    return this.#reverse("async", options);
+  }
+
+  /** {@link reverse} that never waits: `false` (nothing changed) when another worker holds the lock. */
+  tryReverse(): boolean {
+    return this.#reverse("try", undefined).ok;
+  }
+
+  /**
+   * Sorts the list in place, stably. Without `compareFn`, as Python's
+   * `list.sort()`: all numbers ascending (or all bigints, or all strings
+   * by UTF-16 code units, as JS `<`); mixed kinds (or other items, like
+   * objects) are a TypeError, as Python's `'<' not supported`, and nothing
+   * changes. `compareFn(a, b)` is Array.prototype.sort's; it runs under the
+   * lock on decoded items: keep it cheap. Items are not re-encoded (the
+   * entries are permuted).
+   *
+   * @throws TypeError for items the default order cannot compare, a
+   * compareFn that is not a function, or a compareFn that modified the list
+   * (nothing sorted); whatever compareFn throws (nothing sorted).
+   */
+  sort(compareFn?: (a: T, b: T) => number, options?: WaitOptions): void {
+    this.#sort("wait", "sort", compareFn, options);
+  }
+
+  /** {@link sort} that waits for the lock without blocking the thread. */
+  async sortAsync(compareFn?: (a: T, b: T) => number, options?: WaitOptions): Promise<void> {
+    return this.#sort("async", "sortAsync", compareFn, options);
+  }
+
+  /** {@link sort} that never waits: `false` (nothing sorted) when another worker holds the lock. */
+  trySort(compareFn?: (a: T, b: T) => number): boolean {
+    return this.#sort("try", "trySort", compareFn, undefined).ok;
   }
 
   /**
@@ -213,8 +399,8 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   slice(start?: number, end?: number): T[] {
     const raw = this.#run("wait", "slice", undefined, (store) => {
       const n = store.count;
-      const from = clampIndex(start ?? 0, n);
-      const to = clampIndex(end ?? n, n);
+      const from = clampIndex(start ?? 0, n, "slice");
+      const to = clampIndex(end ?? n, n, "slice");
       const out: Uint8Array[] = [];
       for (let i = from; i < to; i++) {
         const offset = store.recordAt(i);
@@ -269,7 +455,165 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
         return body(store);
       },
       after,
+      this.#guard,
     );
+  }
+
+  #items(items: Iterable<T>, op: string): T[] {
+    if (
+      items === null ||
+      (typeof items !== "object" && typeof items !== "string") ||
+      typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== "function"
+    ) {
+      throw new TypeError(
+        `SharedList.${op}(items): items must be iterable (an array, a Set, a generator…), got ${describe(items)}`,
+      );
+    }
+    return Array.from(items);
+  }
+
+  #atomically<F extends WaitForm, R>(
+    form: F,
+    fn: (list: this) => R,
+    options: WaitOptions | undefined,
+  ): Formed<F, R> {
+    const op = formName(form, "atomically");
+    const what = `SharedList.${op}(fn)`;
+    checkAtomicFn(fn, what);
+    return this.#run(form, op, options, () => atomicBody(() => fn(this), what));
+  }
+
+  #insert<F extends WaitForm>(
+    form: F,
+    index: number,
+    item: T,
+    options: WaitOptions | undefined,
+  ): Formed<F, void> {
+    const op = formName(form, "insert");
+    if (typeof index !== "number" || !Number.isInteger(index)) {
+      throw new TypeError(
+        `SharedList.${op}(index, item): index must be an integer, got ${describe(index)}`,
+      );
+    }
+    const bytes = this.codec.encode(item).slice();
+    return this.#run(form, op, options, (store) => {
+      store.reserve(Store.recordSize(0, bytes.length), true);
+      const n = store.count;
+      const at = clampIndex(index, n, op);
+      const offset = store.append(NO_KEY, 0, bytes, bytes.length);
+      // Shift entries [at, n) up by one.
+      const base = store.base + at * 2;
+      store.i32.copyWithin(base + 2, base, store.base + n * 2);
+      store.setEntry(at, 0, offset);
+      store.setCount(n + 1);
+      store.touch();
+    });
+  }
+
+  #remove<F extends WaitForm>(form: F, item: T, options: WaitOptions | undefined): Formed<F, void> {
+    const op = formName(form, "remove");
+    const bytes = this.codec.encode(item).slice();
+    return this.#run(form, op, options, (store) => {
+      for (let at = 0; at < store.count; at++) {
+        if (equalAt(store, at, bytes)) {
+          removeAt(store, at);
+          return;
+        }
+      }
+      throw new RangeError(
+        `SharedList.${op}(item): no item is equal to ${describe(item)} (Python's ValueError); ` +
+          "check with count(item) or index(item) first, or catch RangeError",
+      );
+    });
+  }
+
+  // index (the first position, a RangeError when absent) or count.
+  #find<F extends WaitForm>(
+    form: F,
+    base: "index" | "count" | "indexAsync" | "countAsync" | "tryIndex" | "tryCount",
+    item: T,
+    start: number | undefined,
+    stop: number | undefined,
+    options: WaitOptions | undefined,
+  ): Formed<F, number> {
+    const counting = base.toLowerCase().includes("count");
+    const bytes = this.codec.encode(item).slice();
+    return this.#run(form, base, options, (store) => {
+      const n = store.count;
+      const from = start === undefined ? 0 : clampIndex(start, n, base);
+      const to = stop === undefined ? n : clampIndex(stop, n, base);
+      let found = 0;
+      for (let at = from; at < to; at++) {
+        if (!equalAt(store, at, bytes)) continue;
+        if (!counting) return at;
+        found++;
+      }
+      if (counting) return found;
+      throw new RangeError(
+        `SharedList.${base}(item): no item equal to ${describe(item)} in [${from}, ${to}) (Python's ValueError); ` +
+          "use count(item) to test first, or catch RangeError",
+      );
+    });
+  }
+
+  #reverse<F extends WaitForm>(form: F, options: WaitOptions | undefined): Formed<F, void> {
+    return this.#run(form, formName(form, "reverse"), options, (store) => {
+      const i32 = store.i32;
+      for (
+        let lo = store.base, hi = store.base + (store.count - 1) * 2;
+        lo < hi;
+        lo += 2, hi -= 2
+      ) {
+        const hash = i32[lo] as number;
+        const offset = i32[lo + 1] as number;
+        i32[lo] = i32[hi] as number;
+        i32[lo + 1] = i32[hi + 1] as number;
+        i32[hi] = hash;
+        i32[hi + 1] = offset;
+      }
+      store.touch();
+    });
+  }
+
+  #sort<F extends WaitForm>(
+    form: F,
+    op: string,
+    compareFn: ((a: T, b: T) => number) | undefined,
+    options: WaitOptions | undefined,
+  ): Formed<F, void> {
+    if (compareFn !== undefined && typeof compareFn !== "function") {
+      throw new TypeError(
+        `SharedList.${op}(compareFn): compareFn must be a function or undefined, got ${describe(compareFn)}`,
+      );
+    }
+    return this.#run(form, op, options, (store) => {
+      const n = store.count;
+      const version = store.i32[VERSION];
+      const items: T[] = [];
+      const offsets = new Int32Array(n);
+      for (let at = 0; at < n; at++) {
+        const offset = store.recordAt(at);
+        offsets[at] = offset;
+        items.push(
+          this.codec.decode(store.u8.slice(offset + 8, offset + 8 + store.valueLength(offset))),
+        );
+      }
+      const compare = compareFn ?? (defaultOrder(items) as (a: T, b: T) => number);
+      // Array.prototype.sort is stable.
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+        compare(items[a] as T, items[b] as T),
+      );
+      // compareFn may have used this list (its operations do not re-lock).
+      store.check();
+      if (store.i32[VERSION] !== version || store.count !== n) {
+        throw new TypeError(
+          `SharedList.${op}(compareFn): compareFn modified the list while it was being sorted (Python's ValueError); ` +
+            "nothing was sorted: compare without touching the list",
+        );
+      }
+      for (let at = 0; at < n; at++) store.setEntry(at, 0, offsets[order[at] as number] as number);
+      store.touch();
+    });
   }
 
   #push<F extends WaitForm>(
@@ -292,7 +636,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
         const bytes = encoded[k] as Uint8Array;
         store.reserve(Store.recordSize(0, bytes.length), true);
         const offset = store.append(NO_KEY, 0, bytes, bytes.length);
-        store.setSlot(store.count, 0, offset);
+        store.setEntry(store.count, 0, offset);
         store.setCount(store.count + 1);
       }
       store.touch();
@@ -315,14 +659,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
         const at = index === undefined ? store.count - 1 : this.#index(index, store.count, op);
         const offset = store.recordAt(at);
         const out = store.u8.slice(offset + 8, offset + 8 + store.valueLength(offset));
-        store.addGarbage(store.sizeAt(offset));
-        // Shift the later slots down by one.
-        const base = 16 + at * 2;
-        const end = 16 + store.count * 2;
-        store.i32.copyWithin(base, base + 2, end);
-        store.setSlot(store.count - 1, 0, EMPTY);
-        store.setCount(store.count - 1);
-        store.touch();
+        removeAt(store, at);
         return out;
       },
       (bytes) => (bytes === undefined ? undefined : this.codec.decode(bytes)),
@@ -357,16 +694,61 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
       store.reserve(Store.recordSize(0, bytes.length), false);
       const at = this.#index(index, store.count, op);
       store.addGarbage(store.sizeAt(store.recordAt(at)));
-      store.setSlot(at, 0, store.append(NO_KEY, 0, bytes, bytes.length));
+      store.setEntry(at, 0, store.append(NO_KEY, 0, bytes, bytes.length));
       store.touch();
     });
   }
 }
 
-function clampIndex(index: number, length: number): number {
+function clampIndex(index: number, length: number, op: string): number {
   if (typeof index !== "number" || Number.isNaN(index)) {
-    throw new TypeError(`SharedList.slice: bounds must be numbers, got ${describe(index)}`);
+    throw new TypeError(`SharedList.${op}: bounds must be numbers, got ${describe(index)}`);
   }
   const at = index < 0 ? index + length : index;
   return Math.max(0, Math.min(length, Math.trunc(at)));
+}
+
+// Under the lock: removes entry `at` of the list (its record becomes garbage).
+function removeAt(store: Store, at: number): void {
+  store.addGarbage(store.sizeAt(store.recordAt(at)));
+  // Shift the later entries down by one.
+  const base = store.base + at * 2;
+  const end = store.base + store.count * 2;
+  store.i32.copyWithin(base, base + 2, end);
+  store.setEntry(store.count - 1, 0, EMPTY);
+  store.setCount(store.count - 1);
+  store.touch();
+}
+
+// Under the lock: `true` when entry `at` holds exactly `bytes`.
+function equalAt(store: Store, at: number, bytes: Uint8Array): boolean {
+  const offset = store.recordAt(at);
+  const length = store.valueLength(offset);
+  if (length !== bytes.length) return false;
+  const u8 = store.u8;
+  const start = offset + 8;
+  for (let i = 0; i < length; i++) if (u8[start + i] !== bytes[i]) return false;
+  return true;
+}
+
+/** Python's default order: one kind of comparable item, else a TypeError. */
+function defaultOrder(items: unknown[]): (a: unknown, b: unknown) => number {
+  if (items.length === 0) return () => 0;
+  const kind = typeof items[0];
+  for (const item of items) {
+    if (typeof item !== kind || (kind !== "number" && kind !== "string" && kind !== "bigint")) {
+      throw new TypeError(
+        `SharedList.sort(): without compareFn the items must be all numbers, all bigints or all strings ` +
+          `(as Python's '<' between kinds), got ${describe(items[0])} and ${describe(item)}: pass a compareFn`,
+      );
+    }
+  }
+  return (a, b) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
+}
+
+/** The `base` / `baseAsync` / `tryBase` name of an operation in form `form`. */
+function formName(form: WaitForm, base: string): string {
+  if (form === "wait") return base;
+  if (form === "async") return `${base}Async`;
+  return `try${base[0]?.toUpperCase()}${base.slice(1)}`;
 }

@@ -1,50 +1,70 @@
 /**
- * The record store under SharedDict, Namespace and SharedList: a slot table
- * and a byte heap of codec-encoded records in one SharedArrayBuffer, every
- * access under the container's lock.
+ * The record store under SharedDict, Namespace and SharedList: an entry
+ * table (plus, for a dict, a hash index into it) and a byte heap of
+ * codec-encoded records in one SharedArrayBuffer, every access under the
+ * container's lock.
  *
- * ## Shared layout (Int32Array words; the table and the heap follow the header)
+ * ## Shared layout (Int32Array words; the tables and the heap follow the header)
  *
  * | index / bytes          | field    | legal values                                       | written by              |
  * |------------------------|----------|----------------------------------------------------|-------------------------|
  * | 0                      | TAG      | the container's kind tag                           | creator, once           |
- * | 1                      | SLOTS    | power of two, 8 ≤ SLOTS, 64 + 8·SLOTS ≤ byteLength  | lock holder (rebuild)   |
+ * | 1                      | SLOTS    | power of two, 8 ≤ SLOTS, HEAP ≤ byteLength         | lock holder (rebuild)   |
  * | 2                      | COUNT    | live records (dict: entries; list: length)         | lock holder             |
- * | 3                      | USED     | dict: live + deleted slots, COUNT ≤ USED < SLOTS   | lock holder             |
+ * | 3                      | USED     | dict: entries used, live or deleted, in insertion  | lock holder             |
+ * |                        |          | order: COUNT ≤ USED ≤ CAP; list: 0                 |                         |
  * | 4                      | TOP      | heap end in use: HEAP ≤ TOP ≤ byteLength           | lock holder             |
  * | 5                      | GARBAGE  | bytes of dead records in [HEAP, TOP)               | lock holder             |
  * | 6                      | VERSION  | changes on every write (wraps)                     | lock holder             |
- * | bytes 64 … HEAP        | table    | SLOTS × [hash, offset]: offset 0 = empty, -1 =     | lock holder             |
- * |                        |          | deleted, else a record's byte offset in the heap   |                         |
+ * | 7                      | BROKEN   | 0; 1 once validate() found damage it cannot repair | lock holder (recovery)  |
+ * | bytes 64 … 64 + 4·SLOTS| index    | dict only: SLOTS words: 0 = empty, -1 = deleted,   | lock holder             |
+ * |                        |          | k ≥ 1 = entry k - 1 (open addressing)              |                         |
+ * | then, to HEAP          | entries  | CAP × [hash, offset]: offset 0 = empty, -1 =       | lock holder             |
+ * |                        |          | deleted, else a record's byte offset in the heap;  |                         |
+ * |                        |          | dict: CAP = 3/4·SLOTS, entries in insertion order; |                         |
+ * |                        |          | list: CAP = SLOTS, entry i is item i               |                         |
  * | bytes HEAP … TOP       | heap     | records [keyLen, valueLen, key bytes, value bytes] | lock holder             |
- * |                        |          | padded to 4 bytes; HEAP = 64 + 8·SLOTS             |                         |
+ * |                        |          | padded to 4 bytes; HEAP = 64 + 10·SLOTS (dict) or  |                         |
+ * |                        |          | 64 + 8·SLOTS (list)                                |                         |
+ *
+ * The dict is CPython's compact dict: a hash index of small words pointing
+ * into an insertion-ordered entries array, so iteration is insertion order
+ * (a deleted and re-inserted key goes to the end, as in Python and Map).
  *
  * ## Transitions (all under the lock)
  *
- * - write: append a record at TOP (TOP += its size), point the slot at it;
- *   the record it replaces becomes GARBAGE.
- * - delete (dict): slot offset -> -1, COUNT -= 1, GARBAGE += record size.
- * - rebuild, when the table is too full (dict: USED + 1 > 3/4 SLOTS; list:
- *   COUNT = SLOTS) or the heap has no room: copy the live records out, double
- *   SLOTS if needed, grow the buffer if needed (a growable SharedArrayBuffer:
- *   every worker's length-tracking views see the new length), then lay the
- *   table and the records out again (no garbage, no deleted slots). When the
+ * - write: append a record at TOP (TOP += its size), point the entry at it
+ *   (an existing key keeps its entry, so its position); the record it
+ *   replaces becomes GARBAGE.
+ * - insert (dict): entry USED gets [hash, record], the empty index slot
+ *   ending the probe gets USED + 1, USED += 1, COUNT += 1. Deleted index
+ *   slots are not reused (as CPython): USED counts them until a rebuild.
+ * - delete (dict): the entry's offset -> -1, its index slot -> -1,
+ *   COUNT -= 1, GARBAGE += record size.
+ * - rebuild, when the tables are too full (dict: USED + 1 > CAP; list:
+ *   COUNT = SLOTS) or the heap has no room: copy the live records out in
+ *   entry order, double SLOTS if needed, grow the buffer if needed (a
+ *   growable SharedArrayBuffer: every worker's length-tracking views see the
+ *   new length), then lay the tables and the records out again (entries
+ *   compacted in the same order, no garbage, no deleted slots). When the
  *   buffer cannot grow (fixed buffer, or maxByteLength reached) the write
  *   fails with FullError and nothing changes.
  *
  * ## Invariants and ordering
  *
- * Every read and write of the table, heap and header words except COUNT
+ * Every read and write of the tables, heap and header words except COUNT
  * happens while holding the lock, whose acquire/release (Atomics in
  * @sabkit/lock) order them: no reader ever sees a half-written record or a
  * table in the middle of a rebuild. COUNT is also stored with Atomics.store
  * so `size`/`length` can read it without the lock.
  *
  * Shared memory is untrusted: the header is read once per operation and
- * checked (SLOTS a power of two inside the buffer, TOP inside the heap,
- * COUNT ≤ SLOTS), every record offset and length is bounds-checked before
- * use, and every probe loop is bounded by SLOTS. A violation is an
- * InvalidHandleError ("corrupted"), never an out-of-bounds read or a hang.
+ * checked (SLOTS a power of two with its tables inside the buffer, TOP
+ * inside the heap, COUNT ≤ USED ≤ CAP), every index word, entry, record
+ * offset and length is bounds-checked before use, and every probe loop is
+ * bounded by SLOTS. A violation is an InvalidHandleError ("corrupted"),
+ * never an out-of-bounds read or a hang. A worker that dies holding the lock
+ * is handled by the containers (see common.ts `underLock` and validate()).
  */
 import { FullError, InvalidHandleError } from "@sabkit/core";
 
@@ -56,9 +76,16 @@ export const USED = 3;
 export const TOP = 4;
 export const GARBAGE = 5;
 export const VERSION = 6;
+export const BROKEN = 7;
 export const EMPTY = 0;
 export const DELETED = -1;
 export const MIN_SLOTS = 8;
+const INDEX = HEADER_BYTES >> 2;
+
+/** HEAP for a store of `slots` slots. */
+export function heapStart(slots: number, hashed: boolean): number {
+  return HEADER_BYTES + slots * (hashed ? 10 : 8);
+}
 
 /** `true` where `new SharedArrayBuffer(n, { maxByteLength })` makes a growable buffer. */
 export const CAN_GROW =
@@ -80,14 +107,14 @@ export interface StoreOptions {
 export function allocateStore(
   options: StoreOptions | undefined,
   initialSlots: number,
+  hashed: boolean,
   what: string,
 ): SharedArrayBuffer {
   const byteLength = checkBytes(options?.byteLength, 64 * 1024, `${what}: byteLength`);
   let max = checkBytes(options?.maxByteLength, 64 * 1024 * 1024, `${what}: maxByteLength`);
-  if (byteLength < HEADER_BYTES + initialSlots * 8 + 64) {
-    throw new RangeError(
-      `${what}: byteLength must be at least ${HEADER_BYTES + initialSlots * 8 + 64}, got ${byteLength}`,
-    );
+  const minimum = heapStart(initialSlots, hashed) + 64;
+  if (byteLength < minimum) {
+    throw new RangeError(`${what}: byteLength must be at least ${minimum}, got ${byteLength}`);
   }
   if (max < byteLength) max = byteLength;
   const buffer = CAN_GROW
@@ -100,7 +127,7 @@ export function allocateStore(
     : new SharedArrayBuffer(byteLength);
   const i32 = new Int32Array(buffer);
   i32[SLOTS] = initialSlots;
-  i32[TOP] = HEADER_BYTES + initialSlots * 8;
+  i32[TOP] = heapStart(initialSlots, hashed);
   return buffer;
 }
 
@@ -114,7 +141,6 @@ function checkBytes(value: unknown, fallback: number, name: string): number {
 
 /** One live record found during a rebuild. */
 interface Moved {
-  slot: number;
   hash: number;
   start: number; // offset in the copy
   size: number;
@@ -132,6 +158,14 @@ export class Store {
   heap = 0;
   top = 0;
   count = 0;
+  /** Entries in use: dict USED, list COUNT. */
+  used = 0;
+  /** Entries the table holds: dict 3/4·SLOTS, list SLOTS. */
+  cap = 0;
+  /** Word index of entry 0 (after the dict's index). */
+  base = INDEX;
+  /** The index slot of the entry the last successful find() returned. */
+  foundSlot = -1;
 
   constructor(buffer: SharedArrayBuffer, hashed: boolean, what: string) {
     this.buffer = buffer;
@@ -153,19 +187,25 @@ export class Store {
     const i32 = this.i32;
     const byteLength = this.u8.length;
     const slots = i32[SLOTS] as number;
-    const heap = HEADER_BYTES + slots * 8;
+    const hashed = this.hashed;
+    const heap = heapStart(slots, hashed);
+    const cap = hashed ? (slots >> 2) * 3 : slots;
     const top = i32[TOP] as number;
     const count = i32[COUNT] as number;
     const used = i32[USED] as number;
+    if (i32[BROKEN] !== 0) {
+      this.corrupted("marked broken after a worker died holding the lock mid-write");
+    }
     if (
       slots < MIN_SLOTS ||
+      slots > 2 ** 27 ||
       (slots & (slots - 1)) !== 0 ||
       heap > byteLength ||
       top < heap ||
       top > byteLength ||
       count < 0 ||
-      count > slots ||
-      (this.hashed && (used < count || used > slots))
+      count > cap ||
+      (hashed ? used < count || used > cap : used !== 0)
     ) {
       this.corrupted(`header SLOTS=${slots} COUNT=${count} USED=${used} TOP=${top}`);
     }
@@ -173,6 +213,9 @@ export class Store {
     this.heap = heap;
     this.top = top;
     this.count = count;
+    this.cap = cap;
+    this.used = hashed ? used : count;
+    this.base = hashed ? INDEX + slots : INDEX;
   }
 
   corrupted(detail: string): never {
@@ -182,12 +225,12 @@ export class Store {
     );
   }
 
-  /** The record offset in `slot` (EMPTY, DELETED or a checked offset). */
-  recordAt(slot: number): number {
-    const offset = this.i32[(HEADER_BYTES >> 2) + slot * 2 + 1] as number;
+  /** The record offset of `entry` (EMPTY, DELETED or a checked offset). */
+  recordAt(entry: number): number {
+    const offset = this.i32[this.base + entry * 2 + 1] as number;
     if (offset === EMPTY || offset === DELETED) return offset;
     if (offset < this.heap || offset + 8 > this.top || (offset & 3) !== 0) {
-      this.corrupted(`slot ${slot} points at ${offset}`);
+      this.corrupted(`entry ${entry} points at ${offset}`);
     }
     const keyLength = this.i32[offset >> 2] as number;
     const valueLength = this.i32[(offset >> 2) + 1] as number;
@@ -197,8 +240,8 @@ export class Store {
     return offset;
   }
 
-  hashAt(slot: number): number {
-    return this.i32[(HEADER_BYTES >> 2) + slot * 2] as number;
+  hashAt(entry: number): number {
+    return this.i32[this.base + entry * 2] as number;
   }
 
   keyLength(offset: number): number {
@@ -219,22 +262,27 @@ export class Store {
   }
 
   /**
-   * Dict: the slot holding `key`, or -(slot + 1) for where to insert it
-   * (the first deleted slot on the probe path, else the empty slot ending it).
+   * Dict: the entry holding `key` (its index slot in `foundSlot`), or
+   * -(slot + 1) for the empty index slot where to insert it.
    */
   find(key: Uint8Array, keyLength: number, hash: number): number {
     const mask = this.slots - 1;
     const u8 = this.u8;
-    let insertAt = -1;
+    const i32 = this.i32;
+    const used = this.used;
     let slot = hash & mask;
     for (let probes = 0; probes < this.slots; probes++, slot = (slot + 1) & mask) {
-      const offset = this.recordAt(slot);
-      if (offset === EMPTY) return -((insertAt === -1 ? slot : insertAt) + 1);
-      if (offset === DELETED) {
-        if (insertAt === -1) insertAt = slot;
-        continue;
+      const ix = i32[INDEX + slot] as number;
+      if (ix === 0) return -(slot + 1);
+      if (ix === DELETED) continue;
+      const entry = ix - 1;
+      if (entry < 0 || entry >= used) this.corrupted(`index slot ${slot} holds ${ix}`);
+      if (this.hashAt(entry) !== hash) continue;
+      const offset = this.recordAt(entry);
+      if (offset === EMPTY || offset === DELETED) {
+        this.corrupted(`index slot ${slot} points at deleted entry ${entry}`);
       }
-      if (this.hashAt(slot) !== hash || this.keyLength(offset) !== keyLength) continue;
+      if (this.keyLength(offset) !== keyLength) continue;
       let same = true;
       const start = offset + 8;
       for (let i = 0; i < keyLength; i++) {
@@ -243,10 +291,30 @@ export class Store {
           break;
         }
       }
-      if (same) return slot;
+      if (same) {
+        this.foundSlot = slot;
+        return entry;
+      }
     }
-    if (insertAt !== -1) return -(insertAt + 1);
-    return this.corrupted("a table with no empty slot");
+    return this.corrupted("an index with no empty slot");
+  }
+
+  /** Dict: a new entry for a record at `offset`, indexed at the empty `slot` find() returned. */
+  insert(slot: number, hash: number, offset: number): void {
+    const entry = this.used;
+    this.setEntry(entry, hash, offset);
+    this.i32[INDEX + slot] = entry + 1;
+    this.used = entry + 1;
+    this.i32[USED] = entry + 1;
+    this.setCount(this.count + 1);
+  }
+
+  /** Dict: deletes `entry` (found at index `slot`); its record becomes garbage. */
+  remove(slot: number, entry: number): void {
+    this.addGarbage(this.sizeAt(this.recordAt(entry)));
+    this.setEntry(entry, 0, DELETED);
+    this.i32[INDEX + slot] = DELETED;
+    this.setCount(this.count - 1);
   }
 
   /**
@@ -256,10 +324,7 @@ export class Store {
    * @throws FullError when the buffer cannot hold it (nothing changed).
    */
   reserve(size: number, newSlot: boolean): void {
-    const i32 = this.i32;
-    const tableFull = this.hashed
-      ? newSlot && ((i32[USED] as number) + 1) * 4 > this.slots * 3
-      : newSlot && this.count + 1 > this.slots;
+    const tableFull = newSlot && this.used + 1 > this.cap;
     if (!tableFull && this.top + size <= this.u8.length) return;
     this.rebuild(size, newSlot ? this.count + 1 : this.count);
     this.check();
@@ -278,8 +343,8 @@ export class Store {
     return offset;
   }
 
-  setSlot(slot: number, hash: number, offset: number): void {
-    const at = (HEADER_BYTES >> 2) + slot * 2;
+  setEntry(entry: number, hash: number, offset: number): void {
+    const at = this.base + entry * 2;
     this.i32[at] = hash;
     this.i32[at + 1] = offset;
   }
@@ -300,13 +365,72 @@ export class Store {
 
   /** Empties the store (keeps its size). */
   clear(): void {
-    this.i32.fill(0, HEADER_BYTES >> 2, (HEADER_BYTES >> 2) + this.slots * 2);
+    this.i32.fill(0, INDEX, this.heap >> 2);
     this.i32[USED] = 0;
+    this.used = 0;
     this.i32[GARBAGE] = 0;
     this.top = this.heap;
     this.i32[TOP] = this.heap;
     this.setCount(0);
     this.touch();
+  }
+
+  /**
+   * After a worker died holding the lock (this thread holds it now): checks
+   * the whole store and repairs what a death between two steps of a write
+   * leaves behind — an index slot still pointing at an entry just deleted,
+   * a dict COUNT that lags its live entries, GARBAGE missing a record
+   * appended but never linked. Anything else (a record out of bounds, an
+   * index not matching its entries, a list COUNT past its entries) marks the
+   * store BROKEN: every later operation is an InvalidHandleError.
+   */
+  validate(): void {
+    try {
+      this.check();
+      const i32 = this.i32;
+      let live = 0;
+      let liveBytes = 0;
+      for (let entry = 0; entry < this.used; entry++) {
+        const offset = this.recordAt(entry);
+        if (offset === EMPTY || (offset === DELETED && !this.hashed)) {
+          this.corrupted(`entry ${entry} of ${this.used} is empty`);
+        }
+        if (offset === DELETED) continue;
+        live++;
+        liveBytes += this.sizeAt(offset);
+      }
+      if (this.hashed) {
+        const seen = new Uint8Array(this.used);
+        let empty = 0;
+        for (let slot = 0; slot < this.slots; slot++) {
+          const ix = i32[INDEX + slot] as number;
+          if (ix === 0) empty++;
+          if (ix <= 0) continue;
+          const entry = ix - 1;
+          if (entry >= this.used || seen[entry] === 1)
+            this.corrupted(`index slot ${slot} holds ${ix}`);
+          seen[entry] = 1;
+          // Died between the two steps of a delete: finish it.
+          if (this.recordAt(entry) === DELETED) i32[INDEX + slot] = DELETED;
+        }
+        for (let entry = 0; entry < this.used; entry++) {
+          if (seen[entry] === 0 && this.recordAt(entry) !== DELETED) {
+            this.corrupted(`live entry ${entry} is not in the index`);
+          }
+        }
+        if (empty === 0) this.corrupted("an index with no empty slot");
+        // Died between unlinking an entry and counting it.
+        if (live !== this.count) this.setCount(live);
+      }
+      const garbage = this.top - this.heap - liveBytes;
+      if (garbage < 0)
+        this.corrupted(`live records of ${liveBytes} bytes in a heap of ${this.top - this.heap}`);
+      i32[GARBAGE] = garbage;
+      this.touch();
+    } catch (error) {
+      this.i32[BROKEN] = 1;
+      throw error;
+    }
   }
 
   #rebuild: Moved[] = [];
@@ -319,7 +443,7 @@ export class Store {
       while (liveAfter > slots) slots *= 2;
     }
     const live = this.top - this.heap - (this.i32[GARBAGE] as number);
-    const heap = HEADER_BYTES + slots * 8;
+    const heap = heapStart(slots, this.hashed);
     const required = heap + Math.max(0, live) + extraBytes;
     const buffer = this.buffer as SharedArrayBuffer & {
       grow?: (n: number) => void;
@@ -342,35 +466,43 @@ export class Store {
       this.i32 = new Int32Array(buffer, 0, buffer.byteLength >> 2);
       this.u8 = new Uint8Array(buffer, 0, buffer.byteLength);
     }
-    // Copy the live records out, in slot order.
+    // Copy the live records out, in entry order.
     const moved = this.#rebuild;
     moved.length = 0;
     const copy = new Uint8Array(Math.max(0, live));
     let used = 0;
-    for (let slot = 0; slot < this.slots; slot++) {
-      const offset = this.recordAt(slot);
+    for (let entry = 0; entry < this.used; entry++) {
+      const offset = this.recordAt(entry);
       if (offset === EMPTY || offset === DELETED) continue;
       const size = this.sizeAt(offset);
       if (used + size > copy.length) this.corrupted("GARBAGE larger than the dead records");
       copy.set(this.u8.subarray(offset, offset + size), used);
-      moved.push({ slot, hash: this.hashAt(slot), start: used, size });
+      moved.push({ hash: this.hashAt(entry), start: used, size });
       used += size;
     }
-    // Lay out the new table and heap.
+    if (moved.length !== this.count)
+      this.corrupted(`COUNT=${this.count} with ${moved.length} live entries`);
+    // Lay out the new tables and heap.
     const i32 = this.i32;
-    i32.fill(0, HEADER_BYTES >> 2, (HEADER_BYTES >> 2) + slots * 2);
+    i32.fill(0, INDEX, heap >> 2);
     i32[SLOTS] = slots;
     this.slots = slots;
     this.heap = heap;
+    this.base = this.hashed ? INDEX + slots : INDEX;
+    this.cap = this.hashed ? (slots >> 2) * 3 : slots;
     this.u8.set(copy, heap);
     const mask = slots - 1;
-    for (const record of moved) {
-      let slot = this.hashed ? record.hash & mask : record.slot;
+    for (let entry = 0; entry < moved.length; entry++) {
+      const record = moved[entry] as Moved;
+      this.setEntry(entry, record.hash, heap + record.start);
       if (this.hashed) {
-        while (i32[(HEADER_BYTES >> 2) + slot * 2 + 1] !== EMPTY) slot = (slot + 1) & mask;
+        let slot = record.hash & mask;
+        // Bounded: at most 3/4 of the slots are taken.
+        while (i32[INDEX + slot] !== 0) slot = (slot + 1) & mask;
+        i32[INDEX + slot] = entry + 1;
       }
-      this.setSlot(slot, record.hash, heap + record.start);
     }
+    this.used = this.hashed ? moved.length : this.count;
     moved.length = 0;
     i32[USED] = this.hashed ? this.count : 0;
     i32[GARBAGE] = 0;

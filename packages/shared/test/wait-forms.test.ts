@@ -95,6 +95,9 @@ describe("SharedDict get/set/has/delete/clear: timeout, async and try forms whil
       expect(dict.tryGet("missing")).toEqual({ ok: false });
       expect(dict.trySet("n", 5)).toBe(false);
       expect(dict.tryDelete("n")).toEqual({ ok: false });
+      expect(() => dict.atomically(() => 1, { timeout: 20 })).toThrow(TimeoutError);
+      expect(dict.tryAtomically(() => 1)).toEqual({ ok: false });
+      await expectAsyncEnds([(o) => dict.atomicallyAsync(() => 1, o)]);
       await expectAsyncEnds([
         (o) => dict.getAsync("n", o),
         (o) => dict.hasAsync("n", o),
@@ -144,6 +147,33 @@ describe("SharedList push/pop/get/set/clear: timeout, async and try forms while 
       expect(list.tryPop()).toEqual({ ok: false });
       expect(list.tryGet(0)).toEqual({ ok: false });
       expect(list.trySet(0, "x")).toBe(false);
+      // Python's list methods and atomically: the same three forms.
+      expect(() => list.insert(0, "x", t)).toThrow(TimeoutError);
+      expect(() => list.remove("a", t)).toThrow(TimeoutError);
+      expect(() => list.extend(["x"], t)).toThrow(TimeoutError);
+      expect(() => list.index("a", undefined, undefined, t)).toThrow(TimeoutError);
+      expect(() => list.count("a", t)).toThrow(TimeoutError);
+      expect(() => list.reverse(t)).toThrow(TimeoutError);
+      expect(() => list.sort(undefined, t)).toThrow(TimeoutError);
+      expect(() => list.atomically(() => 1, t)).toThrow(TimeoutError);
+      expect(list.tryInsert(0, "x")).toBe(false);
+      expect(list.tryRemove("a")).toBe(false);
+      expect(list.tryExtend(["x"])).toEqual({ ok: false });
+      expect(list.tryIndex("a")).toEqual({ ok: false });
+      expect(list.tryCount("a")).toEqual({ ok: false });
+      expect(list.tryReverse()).toBe(false);
+      expect(list.trySort()).toBe(false);
+      expect(list.tryAtomically(() => 1)).toEqual({ ok: false });
+      await expectAsyncEnds([
+        (o) => list.insertAsync(0, "x", o),
+        (o) => list.removeAsync("a", o),
+        (o) => list.extendAsync(["x"], o),
+        (o) => list.indexAsync("a", undefined, undefined, o),
+        (o) => list.countAsync("a", o),
+        (o) => list.reverseAsync(o),
+        (o) => list.sortAsync(undefined, o),
+        (o) => list.atomicallyAsync(() => 1, o),
+      ]);
       await expectAsyncEnds([
         (o) => list.pushAsync(["x"], o),
         (o) => list.popAsync(undefined, o),

@@ -1,7 +1,7 @@
 // Real-worker scenarios for @sabkit/shared (run by test/workers.test.ts).
 
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
-import { revive } from "@sabkit/core";
+import { revive, threadIdentity } from "@sabkit/core";
 import type { Lock } from "@sabkit/lock";
 import type { ScenarioContext } from "@sabkit/test-utils";
 import {
@@ -174,4 +174,62 @@ function holdUntilReleased(lock: Lock, flags: Int32Array): void {
   Atomics.notify(flags, 0);
   while (Atomics.load(flags, 1) === 0) Atomics.wait(flags, 1, 0, 100);
   lock.release();
+}
+
+/** Read-modify-write of one key through `atomically`: two operations, one lock hold. */
+export function dictAtomically(_ctx: ScenarioContext, handle: unknown, times: number): number {
+  const dict = SharedDict.from<string, number>(handle);
+  for (let i = 0; i < times; i++) {
+    dict.atomically((d) => {
+      d.set("n", (d.get("n") ?? 0) + 1);
+      if (d.has("odd")) d.delete("odd");
+      else d.set("odd", 1);
+    });
+  }
+  return times;
+}
+
+/** Read-modify-write of item 0 and an append, as one step, through `atomically`. */
+export function listAtomically(ctx: ScenarioContext, handle: unknown, times: number): number {
+  const list = SharedList.from<number>(handle);
+  for (let i = 0; i < times; i++) {
+    list.atomically((l) => {
+      l.set(0, l.get(0) + 1);
+      l.insert(1, ctx.index);
+      l.remove(ctx.index); // the one just inserted: the list keeps one item
+    });
+  }
+  return times;
+}
+
+/**
+ * Starts a write inside `atomically`, publishes its thread identity in
+ * `cell[0]`, and blocks there (holding the container's lock) until terminated.
+ */
+export function dieInAtomically(
+  _ctx: ScenarioContext,
+  kind: "dict" | "list",
+  handle: unknown,
+  cell: SharedArrayBuffer,
+): void {
+  const i32 = new Int32Array(cell);
+  const hang = () => {
+    // Publishes "I hold the lock, first step written" to the test's Atomics.load.
+    Atomics.store(i32, 0, threadIdentity());
+    // Sleeps until the test terminates this worker (nobody notifies cell[1]).
+    for (;;) Atomics.wait(i32, 1, 0, 1000);
+  };
+  if (kind === "dict") {
+    SharedDict.from<string, number>(handle).atomically((d) => {
+      d.set("first", 1);
+      hang();
+      d.set("second", 2);
+    });
+  } else {
+    SharedList.from<number>(handle).atomically((l) => {
+      l.push(1);
+      hang();
+      l.push(2);
+    });
+  }
 }

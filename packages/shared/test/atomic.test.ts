@@ -1,0 +1,185 @@
+import { InvalidHandleError, isThreadAlive, OwnerDiedError } from "@sabkit/core";
+import { runInWorkers, scaled, startWorker, withTimeLimit } from "@sabkit/test-utils";
+import { describe, expect, it } from "vitest";
+import { SharedDict, SharedList } from "../src/index.js";
+import { BROKEN, HEADER_BYTES, SLOTS } from "../src/internal.js";
+
+const scenarios = new URL("./scenarios/shared.scenario.ts", import.meta.url);
+
+describe("atomically: several operations as one step", () => {
+  it("runs the operations without re-locking, in every form, and returns fn's result", async () => {
+    const dict = new SharedDict<string, number>([["a", 1]]);
+    const sum = dict.atomically((d) => {
+      d.set("b", 2);
+      expect(d.trySet("c", 3)).toBe(true);
+      expect(d.tryGet("c")).toEqual({ ok: true, value: 3 });
+      return [...d.values()].reduce((x, y) => x + y, 0);
+    });
+    expect(sum).toBe(6);
+    expect(await dict.atomicallyAsync((d) => d.delete("a"))).toBe(true);
+    expect(dict.tryAtomically((d) => d.size)).toEqual({ ok: true, value: 2 });
+    // An async form inside resolves with its result (run at once, under the lock).
+    let pending: Promise<number | undefined> | undefined;
+    dict.atomically((d) => {
+      pending = d.getAsync("b");
+    });
+    await expect(pending).resolves.toBe(2);
+    // update's function may read the dict too.
+    expect(dict.update("b", (v = 0) => v + (dict.get("c") ?? 0))).toBe(5);
+
+    const list = new SharedList<number>([3, 1, 2]);
+    expect(list.atomically((l) => (l.length > 0 ? l.pop(0) : undefined))).toBe(3);
+    expect(list.slice()).toEqual([1, 2]);
+  });
+
+  it("bad fn: TypeError before locking; a promise result is refused; a throw propagates, earlier writes stay", () => {
+    const dict = new SharedDict<string, number>();
+    expect(() => dict.atomically(42 as never)).toThrow(TypeError);
+    expect(() => dict.atomically(async () => 1)).toThrow(/synchronous/);
+    expect(() => dict.atomically(() => Promise.resolve(1))).toThrow(/returned a promise/);
+    expect(() =>
+      dict.atomically((d) => {
+        d.set("kept", 1);
+        throw new RangeError("planted");
+      }),
+    ).toThrow(RangeError);
+    expect(dict.get("kept")).toBe(1);
+    expect(dict.getLock().locked).toBe(false);
+    // getLock() is still not re-entrant: use atomically.
+    dict.getLock().acquire();
+    expect(() => dict.get("kept")).toThrow(
+      expect.objectContaining({ code: "ERR_SABKIT_DEADLOCK" }),
+    );
+    expect(dict.tryAtomically(() => 1)).toEqual({ ok: false });
+    dict.getLock().release();
+    const list = new SharedList<number>();
+    expect(() => list.atomically("x" as never)).toThrow(TypeError);
+  });
+
+  it("4 workers × read-modify-write through dict.atomically give the exact count", async () => {
+    const dict = new SharedDict<string, number>();
+    const times = scaled(2_000);
+    const done = await runInWorkers<number>(scenarios, "dictAtomically", {
+      workers: 4,
+      args: [dict.handle, times],
+      timeoutMs: 60_000,
+    });
+    expect(done).toEqual([times, times, times, times]);
+    expect(dict.get("n")).toBe(4 * times);
+    // 4·times toggles of "odd": an even number, so it is absent.
+    expect(dict.has("odd")).toBe(false);
+    expect([...dict.keys()]).toEqual(["n"]);
+  }, 70_000);
+
+  it("4 workers × get/set/insert/remove through list.atomically give the exact count", async () => {
+    const list = new SharedList<number>([0]);
+    const times = scaled(2_000);
+    await runInWorkers(scenarios, "listAtomically", {
+      workers: 4,
+      args: [list.handle, times],
+      timeoutMs: 60_000,
+    });
+    expect(list.slice()).toEqual([4 * times]);
+  }, 70_000);
+});
+
+/** Starts a worker that dies inside `atomically` after its first write; resolves once it is dead. */
+async function dieHolding(kind: "dict" | "list", handle: unknown): Promise<number> {
+  const cell = new SharedArrayBuffer(8);
+  const worker = startWorker(scenarios, "dieInAtomically", {
+    args: [kind, handle, cell],
+    stdio: false,
+  });
+  const i32 = new Int32Array(cell);
+  for (let i = 0; i < 2000 && Atomics.load(i32, 0) === 0; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const identity = Atomics.load(i32, 0);
+  if (identity === 0) throw new Error("the worker never took the lock");
+  await withTimeLimit(worker.terminate(), 10_000, "terminate");
+  expect(isThreadAlive(identity)).toBe(false);
+  return identity;
+}
+
+describe("a worker that dies holding a container's lock", () => {
+  it("dict: the next operation is OwnerDiedError (not done), the lock is free, the dead worker's first write is there", async () => {
+    const dict = new SharedDict<string, number>([["before", 0]]);
+    const identity = await dieHolding("dict", dict.handle);
+    let error: unknown;
+    try {
+      dict.set("after", 3);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OwnerDiedError);
+    expect((error as OwnerDiedError).ownerIdentity).toBe(identity);
+    expect((error as OwnerDiedError).guard).toBeUndefined();
+    expect((error as Error).message).toMatch(/SharedDict\.set: a worker died holding/);
+    expect(dict.getLock().locked).toBe(false);
+    expect(dict.has("after")).toBe(false);
+    expect([...dict]).toEqual([
+      ["before", 0],
+      ["first", 1],
+    ]);
+    dict.set("after", 3);
+    expect(dict.size).toBe(3);
+  }, 30_000);
+
+  it("list: the async form rejects with OwnerDiedError; later operations are normal", async () => {
+    const list = new SharedList<number>([0]);
+    await dieHolding("list", list.handle);
+    await expect(list.pushAsync([9])).rejects.toBeInstanceOf(OwnerDiedError);
+    expect(list.slice()).toEqual([0, 1]);
+    expect(list.push(9)).toBe(3);
+  }, 30_000);
+
+  it("dict: a delete cut between its two steps is finished; damage it cannot repair marks it broken", async () => {
+    const dict = new SharedDict<string, number>([
+      ["a", 1],
+      ["b", 2],
+    ]);
+    // While the worker holds the lock, make "a" look half-deleted: entry gone, index slot still pointing at it.
+    const handle = dict.handle;
+    const i32 = new Int32Array(handle.buffer);
+    const slots = i32[SLOTS] as number;
+    const entries = (HEADER_BYTES >> 2) + slots;
+    const cell = new SharedArrayBuffer(8);
+    const worker = startWorker(scenarios, "dieInAtomically", {
+      args: ["dict", handle, cell],
+      stdio: false,
+    });
+    const c32 = new Int32Array(cell);
+    for (let i = 0; i < 2000 && Atomics.load(c32, 0) === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(Atomics.load(c32, 0)).not.toBe(0);
+    i32[entries + 1] = -1; // entry 0 ("a") deleted, its index slot not yet
+    await withTimeLimit(worker.terminate(), 10_000, "terminate");
+    expect(() => dict.get("b")).toThrow(OwnerDiedError);
+    expect([...dict]).toEqual([
+      ["b", 2],
+      ["first", 1],
+    ]);
+    expect(dict.size).toBe(2); // COUNT recounted
+    expect(dict.get("a")).toBeUndefined();
+
+    // Now damage that cannot be repaired: an index slot pointing past the entries.
+    const broken = new SharedDict<string, number>([["x", 1]]);
+    const b32 = new Int32Array(broken.handle.buffer);
+    const cell2 = new SharedArrayBuffer(8);
+    const worker2 = startWorker(scenarios, "dieInAtomically", {
+      args: ["dict", broken.handle, cell2],
+      stdio: false,
+    });
+    const d32 = new Int32Array(cell2);
+    for (let i = 0; i < 2000 && Atomics.load(d32, 0) === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    let at = HEADER_BYTES >> 2;
+    while (b32[at] === 0) at++;
+    b32[at] = 1000;
+    await withTimeLimit(worker2.terminate(), 10_000, "terminate");
+    expect(() => broken.get("x")).toThrow(InvalidHandleError);
+    expect(b32[BROKEN]).toBe(1);
+    expect(broken.getLock().locked).toBe(false);
+    expect(() => broken.get("x")).toThrow(/broken/);
+  }, 30_000);
+});

@@ -125,51 +125,59 @@ export function underLock<F extends WaitForm, R, O = R>(
   state?: Guarded,
 ): Formed<F, O> {
   if (state?.held === true) return direct(form, body, after);
-  const run = (): O => {
-    let result: R;
-    if (state !== undefined) state.held = true;
-    try {
-      result = body();
-    } finally {
-      if (state !== undefined) state.held = false;
-      lock.release();
-    }
-    return after === undefined ? (result as unknown as O) : after(result);
-  };
-  const died = (error: unknown): never => {
-    if (error instanceof OwnerDiedError && state !== undefined) {
-      // This thread holds the lock now (OwnerDiedError's contract).
-      error.guard = undefined;
-      try {
-        state.recover();
-      } finally {
-        lock.release();
-      }
-      throw new OwnerDiedError(
-        `${what}: a worker died holding this container's lock; its memory was checked and is sound, but that ` +
-          "worker's last operation may be partly applied (nothing was done now): check the data it was writing, then retry",
-        { ownerIdentity: error.ownerIdentity, cause: error },
-      );
-    }
-    throw error;
-  };
   if (form === "async") {
-    return lock.acquireAsync(options ?? { timeout: STUCK_LOCK_MS }).then(run, died) as Formed<F, O>;
+    return lock.acquireAsync(options ?? { timeout: STUCK_LOCK_MS }).then(
+      () => held(lock, body, after, state),
+      (error: unknown) => ownerDied(error, lock, what, state),
+    ) as Formed<F, O>;
   }
-  let acquired: boolean;
+  let acquired = true;
   try {
     if (form === "try") acquired = lock.tryAcquire();
-    else {
-      if (options === undefined) enter(lock, what);
-      else lock.acquire(options);
-      acquired = true;
-    }
+    else if (options === undefined) enter(lock, what);
+    else lock.acquire(options);
   } catch (error) {
-    return died(error);
+    ownerDied(error, lock, what, state);
   }
   if (!acquired) return BUSY as Formed<F, O>;
-  const value = run();
+  const value = held(lock, body, after, state);
   return (form === "try" ? { ok: true, value } : value) as Formed<F, O>;
+}
+
+// Runs `body` holding `lock` (released whatever happens), then `after` on its result.
+function held<R, O>(
+  lock: Lock,
+  body: () => R,
+  after: ((result: R) => O) | undefined,
+  state: Guarded | undefined,
+): O {
+  let result: R;
+  if (state !== undefined) state.held = true;
+  try {
+    result = body();
+  } finally {
+    if (state !== undefined) state.held = false;
+    lock.release();
+  }
+  return after === undefined ? (result as unknown as O) : after(result);
+}
+
+// An acquire failed: after an owner's death (this thread holds the lock), validate, release, rethrow.
+function ownerDied(error: unknown, lock: Lock, what: string, state: Guarded | undefined): never {
+  if (error instanceof OwnerDiedError && state !== undefined) {
+    error.guard = undefined;
+    try {
+      state.recover();
+    } finally {
+      lock.release();
+    }
+    throw new OwnerDiedError(
+      `${what}: a worker died holding this container's lock; its memory was checked and is sound, but that ` +
+        "worker's last operation may be partly applied (nothing was done now): check the data it was writing, then retry",
+      { ownerIdentity: error.ownerIdentity, cause: error },
+    );
+  }
+  throw error;
 }
 
 // An operation called while this thread already holds the container's lock.

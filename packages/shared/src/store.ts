@@ -302,10 +302,11 @@ export class Store {
   /** Dict: a new entry for a record at `offset`, indexed at the empty `slot` find() returned. */
   insert(slot: number, hash: number, offset: number): void {
     const entry = this.used;
+    // In this order, so a worker dying between two steps leaves what validate() repairs.
     this.setEntry(entry, hash, offset);
-    this.i32[INDEX + slot] = entry + 1;
     this.used = entry + 1;
     this.i32[USED] = entry + 1;
+    this.i32[INDEX + slot] = entry + 1;
     this.setCount(this.count + 1);
   }
 
@@ -379,10 +380,12 @@ export class Store {
    * After a worker died holding the lock (this thread holds it now): checks
    * the whole store and repairs what a death between two steps of a write
    * leaves behind — an index slot still pointing at an entry just deleted,
-   * a dict COUNT that lags its live entries, GARBAGE missing a record
-   * appended but never linked. Anything else (a record out of bounds, an
-   * index not matching its entries, a list COUNT past its entries) marks the
-   * store BROKEN: every later operation is an InvalidHandleError.
+   * an entry added but not yet indexed, a dict COUNT that lags its live
+   * entries, GARBAGE missing a record appended but never linked. Anything
+   * else (a record out of bounds, an index word pointing past USED or twice
+   * at one entry: only a death in the middle of a rebuild, or foreign
+   * writes) marks the store BROKEN: every later operation is an
+   * InvalidHandleError.
    */
   validate(): void {
     try {
@@ -413,12 +416,17 @@ export class Store {
           // Died between the two steps of a delete: finish it.
           if (this.recordAt(entry) === DELETED) i32[INDEX + slot] = DELETED;
         }
-        for (let entry = 0; entry < this.used; entry++) {
-          if (seen[entry] === 0 && this.recordAt(entry) !== DELETED) {
-            this.corrupted(`live entry ${entry} is not in the index`);
-          }
-        }
         if (empty === 0) this.corrupted("an index with no empty slot");
+        // Died between adding an entry and indexing it: index it (its key was absent).
+        const mask = this.slots - 1;
+        for (let entry = 0; entry < this.used; entry++) {
+          if (seen[entry] === 1 || this.recordAt(entry) === DELETED) continue;
+          let slot = this.hashAt(entry) & mask;
+          for (let probes = 0; i32[INDEX + slot] !== 0; probes++, slot = (slot + 1) & mask) {
+            if (probes === this.slots) this.corrupted("an index with no empty slot");
+          }
+          i32[INDEX + slot] = entry + 1;
+        }
         // Died between unlinking an entry and counting it.
         if (live !== this.count) this.setCount(live);
       }

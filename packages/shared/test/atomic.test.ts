@@ -133,7 +133,7 @@ describe("a worker that dies holding a container's lock", () => {
     expect(list.push(9)).toBe(3);
   }, 30_000);
 
-  it("dict: a delete cut between its two steps is finished; damage it cannot repair marks it broken", async () => {
+  it("dict: a delete or an insert cut between two steps is finished; damage it cannot repair marks it broken", async () => {
     const dict = new SharedDict<string, number>([
       ["a", 1],
       ["b", 2],
@@ -153,6 +153,9 @@ describe("a worker that dies holding a container's lock", () => {
       await new Promise((r) => setTimeout(r, 5));
     expect(Atomics.load(c32, 0)).not.toBe(0);
     i32[entries + 1] = -1; // entry 0 ("a") deleted, its index slot not yet
+    // Entry 1 ("b") added, its index slot not yet written.
+    const index = HEADER_BYTES >> 2;
+    for (let slot = 0; slot < slots; slot++) if (i32[index + slot] === 2) i32[index + slot] = 0;
     await withTimeLimit(worker.terminate(), 10_000, "terminate");
     expect(() => dict.get("b")).toThrow(OwnerDiedError);
     expect([...dict]).toEqual([
@@ -161,6 +164,9 @@ describe("a worker that dies holding a container's lock", () => {
     ]);
     expect(dict.size).toBe(2); // COUNT recounted
     expect(dict.get("a")).toBeUndefined();
+    expect(dict.get("b")).toBe(2); // indexed again
+    dict.set("a", 5);
+    expect([...dict.keys()]).toEqual(["b", "first", "a"]);
 
     // Now damage that cannot be repaired: an index slot pointing past the entries.
     const broken = new SharedDict<string, number>([["x", 1]]);

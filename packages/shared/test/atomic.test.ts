@@ -1,7 +1,7 @@
 import { InvalidHandleError, isThreadAlive, OwnerDiedError } from "@sabkit/core";
 import { runInWorkers, scaled, startWorker, withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
-import { SharedDict, SharedList } from "../src/index.js";
+import { Namespace, SharedDict, SharedList } from "../src/index.js";
 import { BROKEN, HEADER_BYTES, SLOTS } from "../src/internal.js";
 
 const scenarios = new URL("./scenarios/shared.scenario.ts", import.meta.url);
@@ -26,6 +26,10 @@ describe("atomically: several operations as one step", () => {
     await expect(pending).resolves.toBe(2);
     // update's function may read the dict too.
     expect(dict.update("b", (v = 0) => v + (dict.get("c") ?? 0))).toBe(5);
+
+    const ns = new Namespace<{ epoch: number; best: number }>({ epoch: 1, best: 0 });
+    ns.atomically((n) => n.set("epoch", (n.get("epoch") ?? 0) + 1).set("best", 7));
+    expect(ns.toObject()).toEqual({ epoch: 2, best: 7 });
 
     const list = new SharedList<number>([3, 1, 2]);
     expect(list.atomically((l) => (l.length > 0 ? l.pop(0) : undefined))).toBe(3);

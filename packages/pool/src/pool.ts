@@ -248,8 +248,11 @@ function defaultProcesses(): number {
 
 function workerModuleUrl(): string {
   // From sources (tests, tsx) the worker is worker.ts; from the build, worker.js.
-  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-  return new URL(`./worker${ext}`, import.meta.url).href;
+  // Two literal URLs, not a template: bundlers (Vite) turn a template into a
+  // glob of every matching file (including worker.js.map) and import them.
+  return import.meta.url.endsWith(".ts")
+    ? new URL(/* @vite-ignore */ "./worker.ts", import.meta.url).href
+    : new URL("./worker.js", import.meta.url).href;
 }
 
 function checkPositiveInt(value: unknown, what: string, optional = true): number | undefined {

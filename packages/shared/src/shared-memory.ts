@@ -95,17 +95,20 @@ function installTracker(): void {
   trackerInstalled = true;
   const proc = (globalThis as { process?: NodeJS.Process }).process;
   if (proc === undefined || typeof proc.on !== "function") return;
-  void import("node:worker_threads").then(({ isMainThread }) => {
-    if (!isMainThread) return;
-    proc.on("exit", () => {
-      const names = SharedMemory.leaked();
-      if (names.length > 0) {
-        console.warn(
-          `sabkit resource tracker: ${names.length} shared memory block(s) created and never unlinked: ` +
-            `${names.join(", ")}; call unlink() when done`,
-        );
-      }
-    });
+  // getBuiltinModule, not import("node:worker_threads"): bundlers for browsers
+  // see no Node import (Vite warned about externalising it).
+  const threads = proc.getBuiltinModule?.("node:worker_threads") as
+    | typeof import("node:worker_threads")
+    | undefined;
+  if (threads === undefined || !threads.isMainThread) return;
+  proc.on("exit", () => {
+    const names = SharedMemory.leaked();
+    if (names.length > 0) {
+      console.warn(
+        `sabkit resource tracker: ${names.length} shared memory block(s) created and never unlinked: ` +
+          `${names.join(", ")}; call unlink() when done`,
+      );
+    }
   });
 }
 

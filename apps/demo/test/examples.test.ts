@@ -49,7 +49,6 @@ function expected(name: string): string {
 const lines = (text: string) => text.split("\n");
 const sorted = (text: string) => lines(text).sort();
 
-
 /**
  * How each example's stdout is compared with Python's. Exact unless the order
  * of lines is not deterministic in Python either (processes printing

@@ -1,6 +1,7 @@
 // Tight standalone micro-benchmark of the pipe's byte stream against the
 // single-threaded memcpy floors (no harness; best and median of R runs).
 // Run in packages/pipe: `npx tsx --conditions=source bench/micro.ts` (SABKIT_MICRO_RUNS=<n>) — see bench/README.md.
+import { medianOf, timeRuns } from "@sabkit/bench";
 import { startWorker } from "@sabkit/test-utils";
 import { Pipe } from "../src/index.js";
 
@@ -15,15 +16,7 @@ const dst = new Uint8Array(TOTAL);
 const chunk = new Uint8Array(CHUNK).fill(1);
 const ringSized = new Uint8Array(RING);
 
-function timeIt(fn: () => void): number[] {
-  const out: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const t = performance.now();
-    fn();
-    out.push(performance.now() - t);
-  }
-  return out;
-}
+const timeIt = (fn: () => void) => timeRuns(RUNS, fn);
 const rows: [string, number[]][] = [];
 rows.push([
   "memcpy stream (16 MiB src -> 16 MiB dst, 64 KiB at a time)",
@@ -67,8 +60,5 @@ const fmt = (ms: number) => `${(((TOTAL / ms) * 1e3) / 2 ** 30).toFixed(2)} GiB/
 console.log("\n| case | best | median |");
 console.log("| --- | ---: | ---: |");
 for (const [name, times] of rows) {
-  const s = [...times].sort((x, y) => x - y);
-  console.log(
-    `| ${name} | ${fmt(s[0] as number)} | ${fmt(s[Math.floor(s.length / 2)] as number)} |`,
-  );
+  console.log(`| ${name} | ${fmt(Math.min(...times))} | ${fmt(medianOf(times))} |`);
 }

@@ -1,6 +1,7 @@
 // Tight standalone micro-benchmark of RingBuffer's bulk and single-value paths
 // against the single-threaded memcpy floors (no harness; best of R runs).
 // Run in packages/queue: `npx tsx --conditions=source bench/micro.ts` (SABKIT_MICRO_RUNS=<n>) — see bench/README.md.
+import { medianOf, timeRuns } from "@sabkit/bench";
 import { startWorker } from "@sabkit/test-utils";
 import { RingBuffer } from "../src/index.js";
 
@@ -13,10 +14,6 @@ const RUNS = Number(process.env.SABKIT_MICRO_RUNS ?? 15);
 function best(times: number[]): number {
   return Math.min(...times);
 }
-function median(times: number[]): number {
-  const s = [...times].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
 const ns = (ms: number, ops: number) => ((ms * 1e6) / ops).toFixed(3);
 
 const src = new Float64Array(N).map((_, i) => i);
@@ -24,15 +21,7 @@ const dst = new Float64Array(N);
 const small = new Float64Array(BLOCK).fill(1);
 const ringSized = new Float64Array(CAPACITY);
 
-function timeIt(fn: () => void): number[] {
-  const out: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const t = performance.now();
-    fn();
-    out.push(performance.now() - t);
-  }
-  return out;
-}
+const timeIt = (fn: () => void) => timeRuns(RUNS, fn);
 
 const rows: [string, number[], number][] = [];
 rows.push([
@@ -87,6 +76,6 @@ console.log("\n| case | best ns/value | median ns/value | best M values/s |");
 console.log("| --- | ---: | ---: | ---: |");
 for (const [name, times, ops] of rows) {
   console.log(
-    `| ${name} | ${ns(best(times), ops)} | ${ns(median(times), ops)} | ${(ops / best(times) / 1e3).toFixed(1)} |`,
+    `| ${name} | ${ns(best(times), ops)} | ${ns(medianOf(times), ops)} | ${(ops / best(times) / 1e3).toFixed(1)} |`,
   );
 }

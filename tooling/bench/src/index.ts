@@ -189,3 +189,24 @@ export async function runBench(suite: string, groups: BenchGroup[]): Promise<Gro
   );
   return results;
 }
+
+/**
+ * Runs `fn` `runs` times and returns each run's time in milliseconds: the
+ * loop of a standalone micro-benchmark (outside {@link runBench}), read with
+ * {@link medianOf} and `Math.min`.
+ */
+export function timeRuns(runs: number, fn: () => void): number[] {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    fn();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+/** The median of `times` (the upper one of an even count). */
+export function medianOf(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}

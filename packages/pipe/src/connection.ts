@@ -1076,17 +1076,13 @@ function bytesOf(
   return whole.subarray(start, start + length);
 }
 
+/** The bytes of `buf` from byte `offset` to its end (where received bytes go). */
 function intoBytes(
   buf: ArrayBufferView | ArrayBufferLike,
   offset: number | undefined,
   what: string,
 ): Uint8Array {
-  const whole = asBytes(buf, what);
-  const start =
-    offset === undefined
-      ? 0
-      : validateCount(offset, `${what} offset`, { min: 0, max: whole.length });
-  return whole.subarray(start);
+  return bytesOf(buf, offset, undefined, what);
 }
 
 function asBytes(buf: unknown, what: string): Uint8Array {

@@ -9,25 +9,9 @@ import {
 } from "@sabkit/core";
 import { scaled, withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, test } from "vitest";
-import { Pool, type PoolOptions } from "../src/index.js";
+import { Pool } from "../src/index.js";
 import { createSlot, SLOT_KIND, slotFrom } from "../src/internal.js";
-
-type Tasks = typeof import("./fixtures/tasks.ts");
-const TASKS = new URL("./fixtures/tasks.ts", import.meta.url);
-const T = 60_000;
-
-async function withPool<R>(
-  options: PoolOptions,
-  body: (pool: Pool<Tasks>) => Promise<R>,
-): Promise<R> {
-  const pool = new Pool<Tasks>(TASKS, { processes: 2, ...options });
-  try {
-    return await withTimeLimit(body(pool), T - 5000, "pool test body");
-  } finally {
-    pool.terminate();
-    await pool.join({ timeout: 10_000 });
-  }
-}
+import { T, TASKS, type Tasks, withPool } from "./fixtures/with-pool.js";
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 

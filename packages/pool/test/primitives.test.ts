@@ -1,27 +1,11 @@
 // Live primitives (and SharedArrayBuffers) in task arguments, results and initArgs, in real workers.
 import { Lock } from "@sabkit/lock";
 import { Queue } from "@sabkit/queue";
-import { scaled, withTimeLimit } from "@sabkit/test-utils";
+import { scaled } from "@sabkit/test-utils";
 import { expect, test } from "vitest";
-import { Pool, type PoolOptions } from "../src/index.js";
+import { T, withPool } from "./fixtures/with-pool.js";
 
-type Tasks = typeof import("./fixtures/tasks.ts");
-const TASKS = new URL("./fixtures/tasks.ts", import.meta.url);
-const T = 60_000;
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-async function withPool<R>(
-  options: PoolOptions,
-  body: (pool: Pool<Tasks>) => Promise<R>,
-): Promise<R> {
-  const pool = new Pool<Tasks>(TASKS, { processes: 2, ...options });
-  try {
-    return await withTimeLimit(body(pool), T - 5000, "pool test body");
-  } finally {
-    pool.terminate();
-    await pool.join({ timeout: 10_000 });
-  }
-}
 
 test(
   "a Lock and a SharedArrayBuffer passed per task arrive live: increments under the lock are exact",

@@ -641,6 +641,20 @@ export class Engine<S> implements MemoryHooks {
     let queue = this.waiters.get(key);
     if (queue === undefined) this.waiters.set(key, (queue = []));
     queue.push(waiter);
+    return this.blockOn(thread, waiter, entry, describe);
+  }
+
+  /**
+   * Ends the current step with `thread` blocked on `waiter` and runs other
+   * threads until a notify or a timeout settles it; returns the result
+   * logged at `entry`.
+   */
+  private blockOn(
+    thread: ThreadState,
+    waiter: Waiter,
+    entry: number,
+    describe: () => string,
+  ): string {
     thread.status = "blocked";
     thread.waiter = waiter;
     this.stepped(describe, "blocks");
@@ -748,15 +762,12 @@ export class Engine<S> implements MemoryHooks {
     thread.replayAt++;
     const entry = thread.results.push(undefined) - 1;
     pending.waiter.entry = entry;
-    thread.status = "blocked";
-    thread.waiter = pending.waiter;
-    this.stepped(() => `await waitAsync (${pending.waiter.key})`, "blocks");
-    this.yielded = false;
-    const next = this.chooseForced();
-    if (this.halt !== undefined) this.haltNow(this.halt);
-    this.switchTo(next);
-    this.resumed = true;
-    return thread.results[entry] as string;
+    return this.blockOn(
+      thread,
+      pending.waiter,
+      entry,
+      () => `await waitAsync (${pending.waiter.key})`,
+    );
   }
 
   /** `Atomics.notify` on tracked memory: wakes up to `count` waiters, oldest first. */

@@ -54,8 +54,10 @@ import {
 } from "@sabkit/core/internal";
 import { Process, type ResourceLimits } from "@sabkit/process";
 import { Queue } from "@sabkit/queue";
+import { InFlight } from "./in-flight.js";
 import { CANCEL_WORDS, cancelRecord, createSlot, readSlotStats, startedSeq } from "./slot.js";
 import {
+  INPUTS_CALL,
   INPUTS_F64,
   INPUTS_PORT,
   type PortLike,
@@ -64,7 +66,6 @@ import {
   RESULT_OK_F64,
   RESULT_OK_PORT,
   type ResultRecord,
-  type TaskBatch,
   type TaskRecord,
   type ToParent,
   type ToWorker,
@@ -182,11 +183,13 @@ const SETTLED = 2;
 
 interface Rec {
   readonly name: string;
-  /** Argument tuples (`spread`), or single arguments (map/imap items). */
+  /** The argument tuple (`single`), argument tuples (`spread`), or single arguments (map/imap items). */
   readonly inputs: unknown[] | Float64Array;
   readonly spread: boolean;
-  /** Receives the record's results: an array, or a Float64Array when every result is a number. */
-  readonly resolve: (values: unknown[] | Float64Array) => void;
+  /** One call (`apply`/`submit`): `resolve` receives its result, not the array of one result. */
+  readonly single: boolean;
+  /** Receives the record's results: an array, or a Float64Array when every result is a number (or the one result when `single`). */
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   state: number;
   worker: Worker | undefined;
@@ -201,9 +204,10 @@ interface Worker {
   readonly index: number;
   readonly generation: number;
   readonly process: Process;
-  readonly tasks: Queue<TaskBatch>;
+  readonly tasks: Queue<TaskRecord>;
   readonly slot: Int32Array;
-  readonly records: Map<number, Rec>;
+  /** Records sent to it and not answered, by seq. */
+  readonly records: InFlight<Rec>;
   readonly startedAt: number;
   nextSeq: number;
   sent: number;
@@ -223,7 +227,7 @@ interface Worker {
 
 /** Most records in flight on one worker (< CANCEL_WORDS, see slot.ts). */
 const WINDOW = CANCEL_WORDS / 2;
-/** Most records in one batch (one queue message). */
+/** Most records sent to one worker in one commit. */
 const BATCH_RECORDS = 512;
 /** Results taken per drain. */
 const DRAIN_MAX = 4096;
@@ -237,7 +241,13 @@ const now: () => number =
   typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
 
 function spreadOf(rec: Rec): number {
-  return rec.spread ? 1 : rec.inputs instanceof Float64Array ? INPUTS_F64 : 0;
+  return rec.single
+    ? INPUTS_CALL
+    : rec.spread
+      ? 1
+      : rec.inputs instanceof Float64Array
+        ? INPUTS_F64
+        : 0;
 }
 
 function defaultProcesses(): number {
@@ -274,8 +284,10 @@ function checkName(name: unknown, what: string): string {
   return name;
 }
 
+const NO_OPTIONS: TaskOptions = Object.freeze({});
+
 function checkTaskOptions(options: unknown, what: string): TaskOptions {
-  if (options === undefined) return {};
+  if (options === undefined) return NO_OPTIONS;
   if (options === null || typeof options !== "object") {
     throw new TypeError(
       `Pool.${what}: options must be an object like { timeout, signal }, got ${describe(options)}`,
@@ -392,7 +404,14 @@ export class Pool<M = AnyTasks> {
     args: TaskArgs<M, K>,
     options?: TaskOptions,
   ): Promise<TaskResult<M, K>> {
-    return this.submit(name, args, options);
+    // The record holds the promise's own resolve/reject: no wrapper closures per task.
+    return new Promise<TaskResult<M, K>>((resolve, reject) => {
+      try {
+        this.#enqueueCall(name, args, options, resolve as (value: unknown) => void, reject);
+      } catch (error) {
+        reject(error);
+      }
+    });
   }
 
   /** `apply` whose promise can also be cancelled (`future.cancel()`), as `concurrent.futures`. */
@@ -405,32 +424,18 @@ export class Pool<M = AnyTasks> {
     let settled = false;
     const promise = new Promise<TaskResult<M, K>>((resolve, reject) => {
       try {
-        checkName(name, "apply");
-        if (!Array.isArray(args)) {
-          throw new TypeError(
-            `Pool.apply: args must be an array of arguments, got ${describe(args)}`,
-          );
-        }
-        const o = checkTaskOptions(options, "apply");
-        this.#checkOpen("apply");
-        if (this.#options.maxQueue !== undefined && this.#queued >= this.#options.maxQueue) {
-          throw new FullError(
-            `Pool.apply: ${this.#queued} tasks are waiting (maxQueue ${this.#options.maxQueue}); await pool.room() before submitting more`,
-          );
-        }
-        rec = this.#enqueue(
+        rec = this.#enqueueCall(
           name,
-          [args],
-          true,
-          (values) => {
+          args,
+          options,
+          (value) => {
             settled = true;
-            resolve(values[0] as TaskResult<M, K>);
+            resolve(value as TaskResult<M, K>);
           },
           (error) => {
             settled = true;
             reject(error);
           },
-          o,
         );
       } catch (error) {
         settled = true;
@@ -628,24 +633,48 @@ export class Pool<M = AnyTasks> {
     }
   }
 
+  /** Checks and queues one `apply`/`submit` call; `resolve` receives its result. Throws on bad input. */
+  #enqueueCall(
+    name: unknown,
+    args: unknown,
+    options: unknown,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ): Rec {
+    checkName(name, "apply");
+    if (!Array.isArray(args)) {
+      throw new TypeError(`Pool.apply: args must be an array of arguments, got ${describe(args)}`);
+    }
+    const o = checkTaskOptions(options, "apply");
+    this.#checkOpen("apply");
+    if (this.#options.maxQueue !== undefined && this.#queued >= this.#options.maxQueue) {
+      throw new FullError(
+        `Pool.apply: ${this.#queued} tasks are waiting (maxQueue ${this.#options.maxQueue}); await pool.room() before submitting more`,
+      );
+    }
+    return this.#enqueue(name as string, args, true, resolve, reject, o, true);
+  }
+
   #enqueue(
     name: string,
     inputs: unknown[] | Float64Array,
     spread: boolean,
-    resolve: (values: unknown[] | Float64Array) => void,
+    resolve: (value: unknown) => void,
     reject: (error: unknown) => void,
     options: TaskOptions,
+    single = false,
   ): Rec {
     const rec: Rec = {
       name,
       inputs,
       spread,
+      single,
       resolve,
       reject,
       state: PENDING,
       worker: undefined,
       seq: 0,
-      items: inputs.length,
+      items: single ? 1 : inputs.length,
       cleanup: undefined,
     };
     const { signal, timeout } = options;
@@ -751,33 +780,36 @@ export class Pool<M = AnyTasks> {
     if (this.#inFlight > 0 && !this.#draining) void this.#drainLoop();
   }
 
-  /** Puts `recs` as one batch in `w`'s queue; false (records back in the deque) when the ring is full. */
+  /**
+   * Puts `recs` in `w`'s queue, one queue item per record, in one commit (each record encoded on
+   * its own: its inputs are cloned apart from other tasks', as a postMessage per task would).
+   * False when none fit (the rest go back to the front of the deque).
+   */
   #send(w: Worker, recs: Rec[]): boolean {
     const firstSeq = w.nextSeq;
-    const batch: TaskBatch = recs.map(
-      (rec, i): TaskRecord => [firstSeq + i, rec.name, rec.inputs, spreadOf(rec)],
-    );
+    const records: TaskRecord[] = new Array(recs.length);
+    for (let i = 0; i < recs.length; i++) {
+      const rec = recs[i]!;
+      records[i] = [firstSeq + i, rec.name, rec.inputs, spreadOf(rec)];
+    }
     let put: number;
     try {
-      put = w.tasks.tryPutMany([batch]);
+      put = w.tasks.tryPutMany(records);
     } catch {
       // A record cannot be encoded (a function in its arguments) or is larger than the ring: send one by one.
       let any = false;
       for (const rec of recs) if (this.#sendOne(w, rec)) any = true;
       return any;
     }
-    if (put === 0) {
-      this.#unshiftPending(recs);
-      return false;
-    }
-    for (let i = 0; i < recs.length; i++) this.#markSent(w, recs[i]!, firstSeq + i);
-    return true;
+    for (let i = 0; i < put; i++) this.#markSent(w, recs[i]!, firstSeq + i);
+    if (put < recs.length) this.#unshiftPending(recs.slice(put));
+    return put > 0;
   }
 
   #sendOne(w: Worker, rec: Rec): boolean {
     const seq = w.nextSeq;
     try {
-      if (w.tasks.tryPutMany([[[seq, rec.name, rec.inputs, spreadOf(rec)]]]) === 0) {
+      if (!w.tasks.tryPut([seq, rec.name, rec.inputs, spreadOf(rec)])) {
         this.#unshiftPending([rec]);
         return false;
       }
@@ -799,15 +831,16 @@ export class Pool<M = AnyTasks> {
     let tree: unknown;
     try {
       // `share` names the path of a function or symbol (a TypeError); primitives become handle records.
-      tree =
-        rec.spread && rec.inputs.length === 1
+      tree = rec.single
+        ? share(rec.inputs, "args")
+        : rec.spread && rec.inputs.length === 1
           ? [share((rec.inputs as unknown[])[0], "args")]
           : share(rec.inputs, rec.spread ? "argsList" : "items");
     } catch (error) {
       this.#rejectUnsendable(rec, error);
       return false;
     }
-    if (w.tasks.tryPutMany([[[seq, rec.name, null as never, spreadOf(rec) | INPUTS_PORT]]]) === 0) {
+    if (!w.tasks.tryPut([seq, rec.name, null as never, spreadOf(rec) | INPUTS_PORT])) {
       this.#unshiftPending([rec]);
       return false;
     }
@@ -854,7 +887,7 @@ export class Pool<M = AnyTasks> {
     reviveAsync<unknown[]>(message.values, "result").then(
       (values) => {
         this.#stats.completed += rec.items;
-        rec.resolve(values);
+        rec.resolve(rec.single ? values[0] : values);
       },
       (error) => {
         this.#stats.failed += rec.items;
@@ -867,7 +900,7 @@ export class Pool<M = AnyTasks> {
     rec.state = SENT;
     rec.worker = w;
     rec.seq = seq;
-    w.records.set(seq, rec);
+    w.records.set(rec);
     w.nextSeq = seq + 1;
     w.sent++;
     this.#inFlight++;
@@ -914,9 +947,8 @@ export class Pool<M = AnyTasks> {
   #handleResults(results: ResultRecord[]): void {
     for (const [workerId, seq, status, payload] of results) {
       const w = this.#byId.get(workerId);
-      const rec = w?.records.get(seq);
+      const rec = w?.records.delete(seq);
       if (w === undefined || rec === undefined) continue;
-      w.records.delete(seq);
       w.completed++;
       this.#inFlight--;
       this.#crashStreak = 0;
@@ -940,7 +972,7 @@ export class Pool<M = AnyTasks> {
         }
       } else if (status === RESULT_OK || status === RESULT_OK_F64) {
         this.#stats.completed += rec.items;
-        rec.resolve(payload as unknown[] | Float64Array);
+        rec.resolve(rec.single ? (payload as unknown[])[0] : payload);
       } else if (status === RESULT_ERROR) {
         this.#stats.failed += rec.items;
         rec.reject(reviveError(payload as SerializedError));
@@ -981,7 +1013,7 @@ export class Pool<M = AnyTasks> {
 
   #spawn(index: number, generation: number): void {
     const id = this.#nextWorkerId++;
-    const tasks = new Queue<TaskBatch>({ capacity: TASK_QUEUE_BYTES });
+    const tasks = new Queue<TaskRecord>({ capacity: TASK_QUEUE_BYTES });
     const slot = createSlot();
     const channel = new MessageChannel();
     const config: WorkerConfig = {
@@ -1014,7 +1046,7 @@ export class Pool<M = AnyTasks> {
       process,
       tasks,
       slot: slot.i32,
-      records: new Map(),
+      records: new InFlight<Rec>(CANCEL_WORDS),
       startedAt: now(),
       nextSeq: 1,
       sent: 0,
@@ -1056,7 +1088,7 @@ export class Pool<M = AnyTasks> {
     const started = startedSeq(w.slot);
     const crashed: Rec[] = [];
     const requeue: Rec[] = [];
-    for (const [seq, rec] of w.records) (seq <= started ? crashed : requeue).push(rec);
+    for (const rec of w.records.values()) (rec.seq <= started ? crashed : requeue).push(rec);
     this.#inFlight -= w.records.size;
     w.records.clear();
     if (this.#workers[w.index] === w) this.#workers[w.index] = undefined;
@@ -1234,7 +1266,8 @@ export class Pool<M = AnyTasks> {
           name as string,
           inputs,
           star,
-          (values) => {
+          (result) => {
+            const values = result as unknown[] | Float64Array;
             // Each chunk's results go straight to their place in the output (no flat, no copy per chunk).
             for (let i = 0; i < values.length; i++) out[start + i] = values[i];
             if (--remaining === 0 && !failed) resolve(out);
@@ -1294,7 +1327,7 @@ export class Pool<M = AnyTasks> {
         if (chunk.length === 0) break;
         outstanding++;
         const p = new Promise<unknown[] | Float64Array>((resolve, reject) => {
-          this.#enqueue(name as string, chunk, false, resolve, reject, {
+          this.#enqueue(name as string, chunk, false, resolve as (value: unknown) => void, reject, {
             signal,
             timeout: o.timeout,
           });

@@ -26,8 +26,9 @@ import {
 } from "./slot.js";
 
 /**
- * A task record: `[seq, task name, inputs, spread]`: with spread = 1 the inputs are argument
- * tuples (apply: one; starmap: a chunk), with 0 single arguments (a map chunk).
+ * A task record: `[seq, task name, inputs, spread]`: with spread = INPUTS_CALL the inputs are
+ * the argument tuple of one call (apply), with 1 argument tuples (a starmap chunk), with 0
+ * single arguments (a map chunk), with INPUTS_F64 numbers (a map chunk of numbers).
  */
 export type TaskRecord = [
   seq: number,
@@ -35,8 +36,6 @@ export type TaskRecord = [
   inputs: unknown[] | Float64Array,
   spread: number,
 ];
-/** What the parent puts in a worker's task queue: records in seq order. */
-export type TaskBatch = TaskRecord[];
 
 export const RESULT_OK = 0;
 export const RESULT_ERROR = 1;
@@ -45,6 +44,8 @@ export const RESULT_SKIPPED = 2;
 export const RESULT_OK_F64 = 3;
 /** `spread` of a record whose inputs are numbers in a Float64Array (a map chunk of numbers). */
 export const INPUTS_F64 = 2;
+/** `spread` of a record of one call (`apply`): its inputs are that call's argument tuple. */
+export const INPUTS_CALL = 3;
 /**
  * Flag of `spread`: the record's inputs could not be encoded into the task queue (they hold live
  * primitives or SharedArrayBuffers, or are larger than the ring) and come through the worker's
@@ -92,7 +93,8 @@ export interface WorkerConfig {
   readonly port: PortLike;
 }
 
-const BATCHES_PER_TAKE = 8;
+/** Records taken from the task queue at once (one synchronization). */
+const RECORDS_PER_TAKE = 1024;
 const IDLE_SPINS = 24;
 const YIELD_EVERY_MS = 8;
 
@@ -115,18 +117,18 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * The next batches: at once if any are queued, after a short spin if one
- * arrives meanwhile, else after an async sleep. ClosedError once the queue is
- * closed and drained.
+ * The next records (in seq order): at once if any are queued, after a short
+ * spin if one arrives meanwhile, else after an async sleep. ClosedError once
+ * the queue is closed and drained.
  */
-async function take(tasks: Queue<TaskBatch>): Promise<TaskBatch[]> {
-  let batches = tasks.tryGetMany(BATCHES_PER_TAKE);
-  for (let spin = 0; spin < IDLE_SPINS && batches.length === 0; spin++) {
+async function take(tasks: Queue<TaskRecord>): Promise<TaskRecord[]> {
+  let records = tasks.tryGetMany(RECORDS_PER_TAKE);
+  for (let spin = 0; spin < IDLE_SPINS && records.length === 0; spin++) {
     spinWait(spin);
-    if (tasks.qsize() !== 0 || tasks.closed) batches = tasks.tryGetMany(BATCHES_PER_TAKE);
+    if (tasks.qsize() !== 0 || tasks.closed) records = tasks.tryGetMany(RECORDS_PER_TAKE);
   }
-  if (batches.length !== 0) return batches;
-  return tasks.getManyAsync(BATCHES_PER_TAKE);
+  if (records.length !== 0) return records;
+  return tasks.getManyAsync(RECORDS_PER_TAKE);
 }
 
 /** serializeError, keeping the class name of a subclass that does not set `name`. */
@@ -182,7 +184,7 @@ class Mailbox {
 /** Entry point of a pool process. */
 export async function runPoolWorker(config: WorkerConfig): Promise<void> {
   const slot = slotFrom(config.slot);
-  const tasks = Queue.from<TaskBatch>(config.tasks);
+  const tasks = Queue.from<TaskRecord>(config.tasks);
   const results = Queue.from<ResultRecord>(config.results);
   const port = config.port;
   const mailbox = new Mailbox(port);
@@ -222,81 +224,84 @@ export async function runPoolWorker(config: WorkerConfig): Promise<void> {
 
   try {
     for (;;) {
-      let batches: TaskBatch[];
+      let records: TaskRecord[];
       try {
-        batches = await take(tasks);
+        records = await take(tasks);
       } catch (error) {
         if (error instanceof ClosedError) return; // retired (maxTasksPerChild) or the pool closed
         throw error;
       }
-      for (const batch of batches) {
-        for (const record of batch) {
-          const seq = record[0];
-          const name = record[1];
-          const spread = record[3] & ~INPUTS_PORT;
-          let inputs = record[2];
-          if (isCancelled(slot, seq)) {
-            if ((record[3] & INPUTS_PORT) !== 0) mailbox.drop(seq);
-            publish([workerId, seq, RESULT_SKIPPED, null]);
-            continue;
+      for (const record of records) {
+        const seq = record[0];
+        const name = record[1];
+        const spread = record[3] & ~INPUTS_PORT;
+        let inputs = record[2];
+        if (isCancelled(slot, seq)) {
+          if ((record[3] & INPUTS_PORT) !== 0) mailbox.drop(seq);
+          publish([workerId, seq, RESULT_SKIPPED, null]);
+          continue;
+        }
+        markStarted(slot, seq);
+        const started = now();
+        const context = new RunningTask(slot, seq, config.workerIndex, config.generation);
+        setCurrentTask(context);
+        let result: ResultRecord;
+        try {
+          if ((record[3] & INPUTS_PORT) !== 0) inputs = (await mailbox.inputs(seq)) as unknown[];
+          const fn = module[name];
+          if (typeof fn !== "function") {
+            throw new TypeError(
+              `Pool: "${name}" is not an exported function of ${config.module}; ` +
+                "export it from the module the pool was created with",
+            );
           }
-          markStarted(slot, seq);
-          const started = now();
-          const context = new RunningTask(slot, seq, config.workerIndex, config.generation);
-          setCurrentTask(context);
-          let result: ResultRecord;
-          try {
-            if ((record[3] & INPUTS_PORT) !== 0) inputs = (await mailbox.inputs(seq)) as unknown[];
-            const fn = module[name];
-            if (typeof fn !== "function") {
-              throw new TypeError(
-                `Pool: "${name}" is not an exported function of ${config.module}; ` +
-                  "export it from the module the pool was created with",
-              );
-            }
 
-            const n = inputs.length;
-            // Number results go straight into a Float64Array (sent as one copy of its bytes); the
-            // first result that is not a number moves them to a plain array.
-            let numbers: Float64Array | undefined = n > 8 ? new Float64Array(n) : undefined;
-            let values: unknown[] | undefined = numbers === undefined ? new Array(n) : undefined;
-            for (let i = 0; i < n; i++) {
-              let value = spread === 1 ? fn(...(inputs[i] as unknown[])) : fn(inputs[i]);
-              if (typeof value !== "number") {
-                if (isThenable(value)) {
-                  value = await value;
-                  lastTurn = now();
-                }
-                if (numbers !== undefined && typeof value !== "number") {
-                  values = new Array(n);
-                  for (let j = 0; j < i; j++) values[j] = numbers[j];
-                  numbers = undefined;
-                }
+          const call = spread === INPUTS_CALL;
+          const n = call ? 1 : inputs.length;
+          // Number results go straight into a Float64Array (sent as one copy of its bytes); the
+          // first result that is not a number moves them to a plain array.
+          let numbers: Float64Array | undefined = n > 8 ? new Float64Array(n) : undefined;
+          let values: unknown[] | undefined = numbers === undefined ? new Array(n) : undefined;
+          for (let i = 0; i < n; i++) {
+            let value = call
+              ? fn(...(inputs as unknown[]))
+              : spread === 1
+                ? fn(...(inputs[i] as unknown[]))
+                : fn(inputs[i]);
+            if (typeof value !== "number") {
+              if (isThenable(value)) {
+                value = await value;
+                lastTurn = now();
               }
-              if (numbers !== undefined) numbers[i] = value as number;
-              else values![i] = value;
+              if (numbers !== undefined && typeof value !== "number") {
+                values = new Array(n);
+                for (let j = 0; j < i; j++) values[j] = numbers[j];
+                numbers = undefined;
+              }
             }
-            result =
-              numbers !== undefined
-                ? [workerId, seq, RESULT_OK_F64, numbers]
-                : [workerId, seq, RESULT_OK, values];
-          } catch (error) {
-            result = [workerId, seq, RESULT_ERROR, serializeTaskError(error)];
-          } finally {
-            context.end();
-            setCurrentTask(undefined);
+            if (numbers !== undefined) numbers[i] = value as number;
+            else values![i] = value;
           }
-          const ended = now();
-          busyMs += ended - started;
-          // Before the result is published: a parent that has the result sees the run time in stats().
-          recordRunTime(slot, busyMs, ended - started, config.histogram);
-          publish(result);
-          markFinished(slot, seq);
-          if (ended - lastTurn > YIELD_EVERY_MS) {
-            // Timers and unhandled rejections of tasks (which end the worker) get their turn.
-            await turn();
-            lastTurn = now();
-          }
+          result =
+            numbers !== undefined
+              ? [workerId, seq, RESULT_OK_F64, numbers]
+              : [workerId, seq, RESULT_OK, values];
+        } catch (error) {
+          result = [workerId, seq, RESULT_ERROR, serializeTaskError(error)];
+        } finally {
+          context.end();
+          setCurrentTask(undefined);
+        }
+        const ended = now();
+        busyMs += ended - started;
+        // Before the result is published: a parent that has the result sees the run time in stats().
+        recordRunTime(slot, busyMs, ended - started, config.histogram);
+        publish(result);
+        markFinished(slot, seq);
+        if (ended - lastTurn > YIELD_EVERY_MS) {
+          // Timers and unhandled rejections of tasks (which end the worker) get their turn.
+          await turn();
+          lastTurn = now();
         }
       }
     }

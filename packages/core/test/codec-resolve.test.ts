@@ -13,13 +13,18 @@ describe("checkCodec", () => {
     expect(checkCodec(upper, "options.codec")).toBe(upper);
   });
 
-  it.each([null, {}, "json", { name: "", encode() {}, decode() {} }, { name: "x", encode() {} }])(
-    "rejects %j with a TypeError naming the option",
-    (bad) => {
-      expect(() => checkCodec(bad, "options.codec")).toThrow(TypeError);
-      expect(() => checkCodec(bad, "options.codec")).toThrow(/options\.codec must be a Codec/);
-    },
-  );
+  it.each([
+    null,
+    {},
+    "json",
+    { name: "", encode() {}, decode() {} },
+    { name: "x", encode() {} },
+    { name: "x", encode() {}, decode() {}, encodeInto: 1 },
+    { name: "x", encode() {}, decode() {}, decodeRange: "no" },
+  ])("rejects %j with a TypeError naming the option", (bad) => {
+    expect(() => checkCodec(bad, "options.codec")).toThrow(TypeError);
+    expect(() => checkCodec(bad, "options.codec")).toThrow(/options\.codec must be a Codec/);
+  });
 });
 
 describe("resolveCodec", () => {

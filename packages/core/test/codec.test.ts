@@ -202,6 +202,115 @@ describe("structuredCodec: what structured clone round-trips", () => {
   });
 });
 
+describe("structuredCodec fast paths: encodeInto, decodeRange, key and shape caches", () => {
+  const encodeInto = structuredCodec.encodeInto!;
+  const decodeRange = structuredCodec.decodeRange!;
+
+  it("encodeInto appends exactly encode's bytes after what the sink holds, growing it and keeping its prefix", () => {
+    const value = { id: 12345, name: "alpha", tags: ["x", "y"], score: 3.5, big: "z".repeat(3000) };
+    const expected = structuredCodec.encode(value).slice();
+    const sink = { bytes: new Uint8Array(16).fill(7), position: 5 };
+    encodeInto(value, sink);
+    expect(sink.position).toBe(5 + expected.length);
+    expect(sink.bytes.length).toBeGreaterThanOrEqual(sink.position);
+    expect([...sink.bytes.subarray(0, 5)]).toEqual([7, 7, 7, 7, 7]);
+    expect(sink.bytes.subarray(5, sink.position)).toEqual(expected);
+    expect(decodeRange(sink.bytes, 5, sink.position)).toEqual(value);
+  });
+
+  it("encodeInto that throws leaves sink.position where it was", () => {
+    const sink = { bytes: new Uint8Array(64), position: 8 };
+    expect(() => encodeInto({ a: 1, f: () => 1 }, sink)).toThrow(TypeError);
+    expect(sink.position).toBe(8);
+    encodeInto(2, sink);
+    expect(decodeRange(sink.bytes, 8, sink.position)).toBe(2);
+  });
+
+  it("decodeRange reads only its range: bytes after the end are not part of the message", () => {
+    const bytes = structuredCodec.encode([1, "ab", { k: 3 }]).slice();
+    const padded = new Uint8Array(bytes.length + 9);
+    padded.set(bytes, 4);
+    padded.fill(10, 4 + bytes.length); // 10 = the hole tag, 4 = int32: must not be read
+    expect(decodeRange(padded, 4, 4 + bytes.length)).toEqual([1, "ab", { k: 3 }]);
+    // A message cut short inside a range is corrupted even when bytes follow it.
+    for (let end = 4; end < 4 + bytes.length; end++) {
+      expect(() => decodeRange(padded, 4, end)).toThrow(RangeError);
+    }
+    for (const [start, end] of [
+      [-1, 2],
+      [3, 2],
+      [0, padded.length + 1],
+      [0.5, 2],
+    ] as const) {
+      expect(() => decodeRange(padded, start, end)).toThrow(/not a range inside/);
+    }
+  });
+
+  it("objects of changing shapes decode exactly, one after another (the key prediction misses and recovers)", () => {
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`key${i}`, i]));
+    const values: unknown[] = [
+      { a: 1, b: 2 },
+      { b: 2, a: 1 },
+      { a: 1, bb: 2 },
+      { ab: 1, ba: 2 },
+      { ba: 1, ab: 2 },
+      many,
+      { a: { a: { a: 1 } }, "": 0, x: "x", "0": "zero", "10": "ten" },
+      { a: 1, b: 2 },
+      { é: 1, ["k".repeat(40)]: 2 },
+      { a: 1, b: 2 },
+    ];
+    for (const value of [...values, ...values]) {
+      const back = roundTrip(structuredCodec, value);
+      expect(back).toEqual(value);
+      expect(Object.keys(back as object)).toEqual(Object.keys(value as object));
+    }
+  });
+
+  it("an object of 200 keys (key count moved up past one byte) keeps every key in order", () => {
+    const value = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, [i]]));
+    const back = roundTrip(structuredCodec, { before: 1, value, after: 2 }) as Record<
+      string,
+      unknown
+    >;
+    expect(Object.keys(back.value as object)).toEqual(Object.keys(value));
+    expect(back).toEqual({ before: 1, value, after: 2 });
+  });
+
+  it("an enumerable property added to Object.prototype is not sent (only own keys, as structured clone)", () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 1;
+    try {
+      const back = roundTrip(structuredCodec, { a: 1 });
+      expect(Object.keys(back as object)).toEqual(["a"]);
+      expect(Object.hasOwn(back as object, "polluted")).toBe(false);
+    } finally {
+      delete proto.polluted;
+    }
+  });
+
+  it("a key a getter deletes before it is reached is skipped, as structured clone skips it", () => {
+    const value: Record<string, unknown> = {
+      get a() {
+        delete value.b;
+        return 1;
+      },
+      b: 2,
+      c: 3,
+    };
+    const back = roundTrip(structuredCodec, value) as Record<string, unknown>;
+    expect(Object.keys(back)).toEqual(["a", "c"]);
+    expect(back).toEqual({ a: 1, c: 3 });
+  });
+
+  it("decoded keys and short strings are equal to the sent ones for every byte value", () => {
+    const text = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
+    const value = Object.fromEntries(text.map((c) => [`k${c}`, c]));
+    expect(roundTrip(structuredCodec, value)).toEqual(value);
+    expect(roundTrip(structuredCodec, text)).toEqual(text);
+  });
+});
+
 describe("jsonCodec and bytesCodec", () => {
   it("jsonCodec round-trips JSON and refuses what JSON cannot say", () => {
     expect(roundTrip(jsonCodec, { a: [1, "x", null] })).toEqual({ a: [1, "x", null] });

@@ -201,10 +201,13 @@ function pad4(n: number): number {
 /**
  * Encoded records waiting to be copied into the ring, in the ring's format.
  * One per queue object for synchronous calls; async calls get their own.
+ * It is also the sink of `codec.encodeInto` (`bytes`, `position`).
  */
 class Stage {
-  bytes = new Uint8Array(1024);
-  i32 = new Int32Array(this.bytes.buffer);
+  bytes: Uint8Array = new Uint8Array(1024);
+  i32: Int32Array = new Int32Array(this.bytes.buffer);
+  /** Where `codec.encodeInto` appends (the payload of the record being added). */
+  position = 0;
   /** ends[k] = byte end of record k. */
   ends = new Int32Array(64);
   records = 0;
@@ -221,8 +224,70 @@ class Stage {
     return this.records === 0 ? 0 : (this.ends[this.records - 1] as number);
   }
 
+  /** Makes `bytes` at least `size` long, keeping its first `keep` bytes. */
+  grow(size: number, keep: number): void {
+    if (size <= this.bytes.length) return;
+    let grown = Math.max(1024, this.bytes.length * 2);
+    while (grown < size) grown *= 2;
+    const bytes = new Uint8Array(grown);
+    bytes.set(this.bytes.subarray(0, keep));
+    this.bytes = bytes;
+    this.i32 = new Int32Array(bytes.buffer);
+  }
+
+  /** Encodes `item` as the next record: straight into `bytes` when the codec has `encodeInto`. */
+  encode<T>(codec: Codec<T>, item: T, capacity: number, what: string): void {
+    if (codec.encodeInto === undefined) {
+      this.add(codec.encode(item), capacity, what);
+      return;
+    }
+    const start = this.byteEnd();
+    const at = start + RECORD_HEADER_BYTES;
+    this.grow(at, start);
+    this.position = at;
+    const before = this.bytes;
+    try {
+      codec.encodeInto(item, this);
+    } finally {
+      // The codec may have replaced `bytes` (grown), even when it threw.
+      if (this.bytes !== before) this.adopt(codec.name, what);
+    }
+    const end = this.position;
+    if (!(Number.isInteger(end) && end >= at && end <= this.bytes.length)) {
+      throw new TypeError(
+        `${what}: codec "${codec.name}".encodeInto left sink.position at ${end}, outside [${at}, ${this.bytes.length}]: ` +
+          "it must advance sink.position past what it wrote; fix the codec, or drop its encodeInto",
+      );
+    }
+    this.record(start, end - at, capacity, what);
+  }
+
+  /** Views `bytes` through `i32` again after `encodeInto` replaced it; a TypeError when the codec broke it. */
+  adopt(codecName: string, what: string): void {
+    const bytes = this.bytes as unknown;
+    if (bytes instanceof Uint8Array && bytes.byteOffset === 0) {
+      if (bytes.buffer !== this.i32.buffer)
+        this.i32 = new Int32Array(bytes.buffer, 0, bytes.length >> 2);
+      return;
+    }
+    this.bytes = new Uint8Array(1024);
+    this.i32 = new Int32Array(this.bytes.buffer);
+    throw new TypeError(
+      `${what}: codec "${codecName}".encodeInto set sink.bytes to something other than a Uint8Array from ` +
+        "offset 0 of its buffer; fix the codec, or drop its encodeInto",
+    );
+  }
+
   add(payload: Uint8Array, capacity: number, what: string): void {
+    const start = this.byteEnd();
     const length = payload.length;
+    this.grow(start + RECORD_HEADER_BYTES + pad4(length), start);
+    this.bytes.set(payload, start + RECORD_HEADER_BYTES);
+    this.record(start, length, capacity, what);
+  }
+
+  /** Seals the record at `start` whose `length` payload bytes follow its length word. */
+  record(start: number, length: number, capacity: number, what: string): void {
     const recordBytes = RECORD_HEADER_BYTES + pad4(length);
     if (recordBytes > capacity) {
       throw new RangeError(
@@ -231,23 +296,15 @@ class Stage {
           "create the queue with a larger capacity, or send the data in smaller parts",
       );
     }
-    const start = this.byteEnd();
     const end = start + recordBytes;
-    if (end > this.bytes.length) {
-      let size = this.bytes.length * 2;
-      while (size < end) size *= 2;
-      const grown = new Uint8Array(size);
-      grown.set(this.bytes.subarray(0, start));
-      this.bytes = grown;
-      this.i32 = new Int32Array(grown.buffer);
-    }
+    // The padding after the payload must be inside `bytes` too (the ring copy takes whole records).
+    this.grow(end, start + RECORD_HEADER_BYTES + length);
     if (this.records === this.ends.length) {
       const grown = new Int32Array(this.ends.length * 2);
       grown.set(this.ends);
       this.ends = grown;
     }
     this.i32[start >> 2] = length;
-    this.bytes.set(payload, start + RECORD_HEADER_BYTES);
     this.ends[this.records++] = end;
   }
 }
@@ -434,7 +491,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       options === undefined ? undefined : Deadline.from(options, `${this.#name}.put options`);
     const stage = this.#takeStage();
     try {
-      stage.add(this.codec.encode(item), this.capacity, `${this.#name}.put`);
+      stage.encode(this.codec, item, this.capacity, `${this.#name}.put`);
       if (this.#commit(stage, deadline) === 0)
         this.#putSlow(stage, deadline ?? Deadline.from(undefined), "put");
     } finally {
@@ -460,7 +517,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
   tryPut(item: T): boolean {
     const stage = this.#takeStage();
     try {
-      stage.add(this.codec.encode(item), this.capacity, `${this.#name}.tryPut`);
+      stage.encode(this.codec, item, this.capacity, `${this.#name}.tryPut`);
       return this.#commit(stage) === 1;
     } finally {
       this.#releaseStage(stage);
@@ -492,7 +549,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
   async putAsync(item: T, options?: WaitOptions): Promise<void> {
     const deadline = Deadline.from(options, `${this.#name}.putAsync options`);
     const stage = new Stage();
-    stage.add(this.codec.encode(item), this.capacity, `${this.#name}.putAsync`);
+    stage.encode(this.codec, item, this.capacity, `${this.#name}.putAsync`);
     while (this.#commit(stage, deadline) === 0)
       await this.#waitAsync(SPACE_SEQ, SPACE_WAITERS, deadline, "putAsync", stage);
   }
@@ -522,12 +579,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     try {
       let end = this.#take(scratch, 1, deadline);
       if (end === 0) end = this.#getSlow(scratch, 1, deadline ?? Deadline.from(undefined), "get");
-      return this.codec.decode(
-        scratch.bytes.subarray(
-          RECORD_HEADER_BYTES,
-          RECORD_HEADER_BYTES + (scratch.i32[0] as number),
-        ),
-      );
+      return this.#decodeRecord(scratch, 0);
     } finally {
       this.#releaseScratch(scratch);
     }
@@ -557,12 +609,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       if (this.#take(scratch, 1) === 0) return { ok: false };
       return {
         ok: true,
-        value: this.codec.decode(
-          scratch.bytes.subarray(
-            RECORD_HEADER_BYTES,
-            RECORD_HEADER_BYTES + (scratch.i32[0] as number),
-          ),
-        ),
+        value: this.#decodeRecord(scratch, 0),
       };
     } finally {
       this.#releaseScratch(scratch);
@@ -771,7 +818,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       throw new TypeError(`${this.#name}.${what}: items must be an iterable (an array of items)`);
     }
     const codec = this.codec;
-    for (const item of items) stage.add(codec.encode(item), this.capacity, `${this.#name}.${what}`);
+    for (const item of items) stage.encode(codec, item, this.capacity, `${this.#name}.${what}`);
   }
 
   /**
@@ -908,15 +955,22 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
 
   #decodeAll(scratch: Scratch, end: number): T[] {
     const items: T[] = [];
-    const codec = this.codec;
     let position = 0;
     while (position < end) {
-      const length = scratch.i32[position >> 2] as number;
-      const start = position + RECORD_HEADER_BYTES;
-      items.push(codec.decode(scratch.bytes.subarray(start, start + length)));
-      position = start + pad4(length);
+      items.push(this.#decodeRecord(scratch, position));
+      position += RECORD_HEADER_BYTES + pad4(scratch.i32[position >> 2] as number);
     }
     return items;
+  }
+
+  /** Decodes the record at `position` of the scratch (its length was checked by #take). */
+  #decodeRecord(scratch: Scratch, position: number): T {
+    const codec = this.codec;
+    const start = position + RECORD_HEADER_BYTES;
+    const end = start + (scratch.i32[position >> 2] as number);
+    // decodeRange skips making a view per message.
+    if (codec.decodeRange !== undefined) return codec.decodeRange(scratch.bytes, start, end);
+    return codec.decode(scratch.bytes.subarray(start, end));
   }
 
   /** Could a record of `bytes` bytes fit now? (a racy hint for spinning, no lock). */

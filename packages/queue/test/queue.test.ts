@@ -223,6 +223,69 @@ describe("codecs", () => {
     expect(Queue.from<string>(queue.handle, { codec: upper }).get()).toBe("ABC");
   });
 
+  it("a codec's encodeInto and decodeRange fast paths are used when present, and each record stays whole", () => {
+    const calls = { into: 0, range: 0 };
+    // Writes 3 bytes per value [v, v+1, v+2] and starts with a 1-byte sink so it has to grow it.
+    const triple: Codec<number> = {
+      name: "test.triple",
+      encode: (v) => new Uint8Array([v, v + 1, v + 2]),
+      decode: (b) => b[0] as number,
+      encodeInto(v, sink) {
+        calls.into++;
+        if (sink.bytes.length < sink.position + 3) {
+          const grown = new Uint8Array(sink.position + 3);
+          grown.set(sink.bytes.subarray(0, sink.position));
+          sink.bytes = grown;
+        }
+        sink.bytes.set([v, v + 1, v + 2], sink.position);
+        sink.position += 3;
+      },
+      decodeRange(bytes, start, end) {
+        calls.range++;
+        expect(end - start).toBe(3);
+        expect(bytes[start + 1]).toBe((bytes[start] as number) + 1);
+        return bytes[start] as number;
+      },
+    };
+    const queue = new Queue<number>({ codec: triple });
+    const values = Array.from({ length: 600 }, (_, i) => i % 250);
+    queue.putMany(values);
+    queue.put(7);
+    expect(queue.tryPut(8)).toBe(true);
+    expect(calls.into).toBe(602);
+    expect(queue.getMany(600)).toEqual(values);
+    expect(queue.get()).toBe(7);
+    expect(queue.tryGet()).toEqual({ ok: true, value: 8 });
+    expect(calls.range).toBe(602);
+  });
+
+  it("an encodeInto that breaks the sink is a TypeError naming the codec; nothing is put and the queue stays usable", () => {
+    let mode = "position";
+    const broken: Codec<number> = {
+      name: "test.broken",
+      encode: (v) => new Uint8Array([v]),
+      decode: (b) => b[0] as number,
+      encodeInto(v, sink) {
+        if (mode === "position") sink.position = -1;
+        else if (mode === "bytes") sink.bytes = new Uint8Array(new ArrayBuffer(64), 4);
+        else {
+          sink.bytes[sink.position] = v;
+          sink.position += 1;
+        }
+      },
+    };
+    const queue = new Queue<number>({ codec: broken });
+    expect(() => queue.put(1)).toThrow(
+      /codec "test\.broken"\.encodeInto left sink\.position at -1/,
+    );
+    mode = "bytes";
+    expect(() => queue.putMany([1, 2])).toThrow(/test\.broken"\.encodeInto set sink\.bytes/);
+    expect(queue.qsize()).toBe(0);
+    mode = "ok";
+    queue.putMany([3, 4]);
+    expect(queue.getMany(5)).toEqual([3, 4]);
+  });
+
   it("an encode error reaches put and puts nothing", () => {
     const queue = new Queue<unknown>();
     expect(() => queue.put(() => 1)).toThrow(TypeError);

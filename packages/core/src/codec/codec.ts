@@ -34,4 +34,19 @@ export interface Codec<T = unknown> {
   encode(value: T): Uint8Array;
   /** Bytes (valid only during the call) -> value. */
   decode(bytes: Uint8Array): T;
+  /**
+   * Optional fast path of `encode` for a caller that collects messages in a
+   * buffer of its own (a queue's batch): appends the encoding of `value` to
+   * `sink.bytes` from `sink.position` and advances `sink.position` past it.
+   * When the room runs out it replaces `sink.bytes` with a larger copy that
+   * keeps every byte before the old position. If it throws, `sink.position`
+   * is unchanged (`sink.bytes` may have grown). Saves `encode`'s returned view
+   * and the caller's copy of it.
+   */
+  encodeInto?(value: T, sink: { bytes: Uint8Array; position: number }): void;
+  /**
+   * Optional fast path of `decode`: the same as
+   * `decode(bytes.subarray(start, end))` without making the view.
+   */
+  decodeRange?(bytes: Uint8Array, start: number, end: number): T;
 }

@@ -25,10 +25,12 @@ export function checkCodec<T>(codec: unknown, what: string): Codec<T> {
     typeof c.encode !== "function" ||
     typeof c.decode !== "function" ||
     typeof c.name !== "string" ||
-    c.name === ""
+    c.name === "" ||
+    (c.encodeInto !== undefined && typeof c.encodeInto !== "function") ||
+    (c.decodeRange !== undefined && typeof c.decodeRange !== "function")
   ) {
     throw new TypeError(
-      `${what} must be a Codec { name, encode(value): Uint8Array, decode(bytes) } ` +
+      `${what} must be a Codec { name, encode(value): Uint8Array, decode(bytes) } (encodeInto and decodeRange, if given, functions) ` +
         `(e.g. structuredCodec, jsonCodec or bytesCodec from @sabkit/core), got ${describe(codec)}`,
     );
   }

@@ -9,5 +9,16 @@ export * from "./index.js";
 export { DICT_KIND, DictBase, NAMESPACE_KIND } from "./shared-dict.js";
 export { LIST_KIND } from "./shared-list.js";
 export { SHM_KIND } from "./shared-memory.js";
-export { BROKEN, COUNT, GARBAGE, HEADER_BYTES, SLOTS, Store, TOP, USED, VERSION } from "./store.js";
+export {
+  BROKEN,
+  COUNT,
+  GARBAGE,
+  HEADER_BYTES,
+  REBUILDING,
+  SLOTS,
+  Store,
+  TOP,
+  USED,
+  VERSION,
+} from "./store.js";
 export { VALUE_KIND, VALUE_LAYOUT } from "./value.js";

@@ -17,6 +17,7 @@
  * | 5                      | GARBAGE  | bytes of dead records in [HEAP, TOP)               | lock holder             |
  * | 6                      | VERSION  | changes on every write (wraps)                     | lock holder             |
  * | 7                      | BROKEN   | 0; 1 once validate() found damage it cannot repair | lock holder (recovery)  |
+ * | 8                      | REBUILDING | 0; 1 while a rebuild rewrites the tables and heap | lock holder (rebuild)   |
  * | bytes 64 … 64 + 4·SLOTS| index    | dict only: SLOTS words: 0 = empty, -1 = deleted,   | lock holder             |
  * |                        |          | k ≥ 1 = entry k - 1 (open addressing)              |                         |
  * | then, to HEAP          | entries  | CAP × [hash, offset]: offset 0 = empty, -1 =       | lock holder             |
@@ -48,7 +49,8 @@
  *   new length), then lay the tables and the records out again (entries
  *   compacted in the same order, no garbage, no deleted slots). When the
  *   buffer cannot grow (fixed buffer, or maxByteLength reached) the write
- *   fails with FullError and nothing changes.
+ *   fails with FullError and nothing changes. REBUILDING is 1 from the
+ *   first word the rebuild rewrites in place to the last.
  *
  * ## Invariants and ordering
  *
@@ -77,6 +79,7 @@ export const TOP = 4;
 export const GARBAGE = 5;
 export const VERSION = 6;
 export const BROKEN = 7;
+export const REBUILDING = 8;
 export const EMPTY = 0;
 export const DELETED = -1;
 export const MIN_SLOTS = 8;
@@ -383,12 +386,19 @@ export class Store {
    * an entry added but not yet indexed, a dict COUNT that lags its live
    * entries, GARBAGE missing a record appended but never linked. Anything
    * else (a record out of bounds, an index word pointing past USED or twice
-   * at one entry: only a death in the middle of a rebuild, or foreign
-   * writes) marks the store BROKEN: every later operation is an
-   * InvalidHandleError.
+   * at one entry: foreign writes) marks the store BROKEN: every later
+   * operation is an InvalidHandleError. So does a death in the middle of a
+   * rebuild (REBUILDING still 1): the tables and heap are then half old, half
+   * new, and whatever validate() could make of them might silently miss
+   * entries, so the store is not trusted at all.
    */
   validate(): void {
     try {
+      if (this.i32[REBUILDING] !== 0) {
+        this.corrupted(
+          "a worker died in the middle of reorganizing the tables (a rebuild), so its entries cannot be trusted",
+        );
+      }
       this.check();
       const i32 = this.i32;
       let live = 0;
@@ -490,8 +500,11 @@ export class Store {
     }
     if (moved.length !== this.count)
       this.corrupted(`COUNT=${this.count} with ${moved.length} live entries`);
-    // Lay out the new tables and heap.
+    // Lay out the new tables and heap. From here to the end the store is half old, half new:
+    // a holder that dies in between leaves REBUILDING set, and validate() says so. (Plain
+    // stores: every reader takes the lock, whose release orders them.)
     const i32 = this.i32;
+    i32[REBUILDING] = 1;
     i32.fill(0, INDEX, heap >> 2);
     i32[SLOTS] = slots;
     this.slots = slots;
@@ -516,6 +529,7 @@ export class Store {
     i32[GARBAGE] = 0;
     i32[TOP] = heap + used;
     this.top = heap + used;
+    i32[REBUILDING] = 0;
     this.touch();
   }
 }

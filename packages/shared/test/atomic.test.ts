@@ -2,7 +2,7 @@ import { InvalidHandleError, isThreadAlive, OwnerDiedError } from "@sabkit/core"
 import { runInWorkers, scaled, startWorker, withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { Namespace, SharedDict, SharedList } from "../src/index.js";
-import { BROKEN, HEADER_BYTES, SLOTS } from "../src/internal.js";
+import { BROKEN, HEADER_BYTES, REBUILDING, SLOTS } from "../src/internal.js";
 
 const scenarios = new URL("./scenarios/shared.scenario.ts", import.meta.url);
 
@@ -192,4 +192,70 @@ describe("a worker that dies holding a container's lock", () => {
     expect(broken.getLock().locked).toBe(false);
     expect(() => broken.get("x")).toThrow(/broken/);
   }, 30_000);
+
+  it("dict: a death in the middle of a rebuild marks it broken instead of losing entries unseen", async () => {
+    const dict = new SharedDict<string, number>([["a", 1]]);
+    const i32 = new Int32Array(dict.handle.buffer);
+    expect(i32[REBUILDING]).toBe(0);
+    const cell = new SharedArrayBuffer(8);
+    const worker = startWorker(scenarios, "dieInAtomically", {
+      args: ["dict", dict.handle, cell],
+      stdio: false,
+    });
+    const c32 = new Int32Array(cell);
+    for (let i = 0; i < 2000 && Atomics.load(c32, 0) === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(Atomics.load(c32, 0)).not.toBe(0);
+    i32[REBUILDING] = 1; // what a holder killed between the first and the last rewritten word leaves
+    await withTimeLimit(worker.terminate(), 10_000, "terminate");
+    expect(() => dict.get("a")).toThrow(/in the middle of reorganizing the tables/);
+    expect(i32[BROKEN]).toBe(1);
+    expect(dict.getLock().locked).toBe(false);
+    expect(() => dict.get("a")).toThrow(InvalidHandleError);
+  }, 30_000);
+
+  it("dict: a worker killed at random points of writes that rebuild: every acknowledged write is there, or the dict says it is broken", async () => {
+    const runs = scaled(8);
+    const keys = 300;
+    const pad = "x".repeat(100);
+    let survived = 0;
+    for (let run = 0; run < runs; run++) {
+      const dict = new SharedDict<string, string>(undefined, {
+        byteLength: 16 * 1024,
+        maxByteLength: 64 * 1024,
+      });
+      const cell = new SharedArrayBuffer(8);
+      const acknowledged = new Int32Array(cell);
+      const worker = startWorker(scenarios, "overwriteUntilKilled", {
+        args: [dict.handle, cell, keys],
+        stdio: false,
+      });
+      // Let it write (and compact) for a while, then kill it wherever it is.
+      for (let i = 0; i < 2000 && Atomics.load(acknowledged, 0) < 2 * keys; i++)
+        await new Promise((r) => setTimeout(r, 1));
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
+      await withTimeLimit(worker.terminate(), 10_000, "terminate");
+      const done = Atomics.load(acknowledged, 0);
+      expect(done).toBeGreaterThanOrEqual(2 * keys);
+      try {
+        dict.get("k0"); // takes the lock: OwnerDiedError if the worker died holding it
+      } catch (error) {
+        if (error instanceof InvalidHandleError) {
+          expect((error as Error).message).toMatch(/reorganizing the tables/);
+          continue;
+        }
+        expect(error).toBeInstanceOf(OwnerDiedError);
+      }
+      expect(dict.size).toBe(keys);
+      for (let key = 0; key < keys; key++) {
+        // The last acknowledged write of this key, or the one in progress when it died.
+        const last = key + keys * Math.floor((done - 1 - key) / keys);
+        const value = dict.get(`k${key}`);
+        if (done % keys === key && value === `${done}${pad}`) continue;
+        expect(value).toBe(`${last}${pad}`);
+      }
+      survived++;
+    }
+    expect(survived).toBeGreaterThan(0);
+  }, 120_000);
 });

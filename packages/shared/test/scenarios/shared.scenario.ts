@@ -233,3 +233,24 @@ export function dieInAtomically(
     });
   }
 }
+
+/**
+ * Writes `k{i % keys}` = `${i}` + 100 bytes for i = 0, 1, … until the test terminates this worker
+ * (the overwritten records become garbage, so the heap is compacted by a rebuild again and
+ * again); after each write returns, stores how many did in cell[0].
+ */
+export function overwriteUntilKilled(
+  _ctx: ScenarioContext,
+  handle: unknown,
+  cell: SharedArrayBuffer,
+  keys: number,
+): void {
+  const dict = SharedDict.from<string, string>(handle);
+  const acknowledged = new Int32Array(cell);
+  const pad = "x".repeat(100);
+  for (let i = 0; ; i++) {
+    dict.set(`k${i % keys}`, `${i}${pad}`);
+    // Publishes "writes 0 … i are in" to the test's Atomics.load after the worker is dead.
+    Atomics.store(acknowledged, 0, i + 1);
+  }
+}

@@ -65,6 +65,7 @@ import {
   RESULT_OK,
   RESULT_OK_F64,
   RESULT_OK_PORT,
+  RESULT_VALUE,
   type ResultRecord,
   type TaskRecord,
   type ToParent,
@@ -970,6 +971,9 @@ export class Pool<M = AnyTasks> {
           if (w.awaiting.size === 0) w.port.ref?.();
           w.awaiting.set(seq, rec);
         }
+      } else if (status === RESULT_VALUE) {
+        this.#stats.completed += rec.items;
+        rec.resolve(payload);
       } else if (status === RESULT_OK || status === RESULT_OK_F64) {
         this.#stats.completed += rec.items;
         rec.resolve(rec.single ? (payload as unknown[])[0] : payload);

@@ -52,6 +52,8 @@ export const INPUTS_CALL = 3;
  * port instead, as `share`d trees (a `ToWorker` message with the record's seq).
  */
 export const INPUTS_PORT = 4;
+/** The one value of a call record (INPUTS_CALL), as the payload itself. */
+export const RESULT_VALUE = 5;
 /** As RESULT_OK, the values coming through the port (a `ToParent` message with the seq). */
 export const RESULT_OK_PORT = 4;
 
@@ -74,7 +76,7 @@ export interface PortLike {
   close(): void;
 }
 
-/** A result: `[workerId, seq, status, payload]`: values (OK), a serialized error (ERROR), nothing (SKIPPED). */
+/** A result: `[workerId, seq, status, payload]`: values (OK, OK_F64), the one value of a call (VALUE), a serialized error (ERROR), nothing (SKIPPED, OK_PORT). */
 export type ResultRecord = [workerId: number, seq: number, status: number, payload: unknown];
 
 /** The worker's start arguments (plain, structured-cloneable). */
@@ -212,7 +214,8 @@ export async function runPoolWorker(config: WorkerConfig): Promise<void> {
       // tells the parent to expect them); a function or symbol inside is the task's TypeError.
       let fallback: ResultRecord;
       try {
-        const values = share(result[3], "result");
+        // The parent revives an array of values either way.
+        const values = share(result[2] === RESULT_VALUE ? [result[3]] : result[3], "result");
         port.postMessage({ seq: result[1], values } satisfies ToParent);
         fallback = [workerId, result[1], RESULT_OK_PORT, null];
       } catch (shareError) {
@@ -256,36 +259,41 @@ export async function runPoolWorker(config: WorkerConfig): Promise<void> {
             );
           }
 
-          const call = spread === INPUTS_CALL;
-          const n = call ? 1 : inputs.length;
-          // Number results go straight into a Float64Array (sent as one copy of its bytes); the
-          // first result that is not a number moves them to a plain array.
-          let numbers: Float64Array | undefined = n > 8 ? new Float64Array(n) : undefined;
-          let values: unknown[] | undefined = numbers === undefined ? new Array(n) : undefined;
-          for (let i = 0; i < n; i++) {
-            let value = call
-              ? fn(...(inputs as unknown[]))
-              : spread === 1
-                ? fn(...(inputs[i] as unknown[]))
-                : fn(inputs[i]);
-            if (typeof value !== "number") {
-              if (isThenable(value)) {
-                value = await value;
-                lastTurn = now();
-              }
-              if (numbers !== undefined && typeof value !== "number") {
-                values = new Array(n);
-                for (let j = 0; j < i; j++) values[j] = numbers[j];
-                numbers = undefined;
-              }
+          if (spread === INPUTS_CALL) {
+            // One call (apply): its value is the payload as it is, no array around it.
+            let value = fn(...(inputs as unknown[]));
+            if (isThenable(value)) {
+              value = await value;
+              lastTurn = now();
             }
-            if (numbers !== undefined) numbers[i] = value as number;
-            else values![i] = value;
+            result = [workerId, seq, RESULT_VALUE, value];
+          } else {
+            const n = inputs.length;
+            // Number results go straight into a Float64Array (sent as one copy of its bytes); the
+            // first result that is not a number moves them to a plain array.
+            let numbers: Float64Array | undefined = n > 8 ? new Float64Array(n) : undefined;
+            let values: unknown[] | undefined = numbers === undefined ? new Array(n) : undefined;
+            for (let i = 0; i < n; i++) {
+              let value = spread === 1 ? fn(...(inputs[i] as unknown[])) : fn(inputs[i]);
+              if (typeof value !== "number") {
+                if (isThenable(value)) {
+                  value = await value;
+                  lastTurn = now();
+                }
+                if (numbers !== undefined && typeof value !== "number") {
+                  values = new Array(n);
+                  for (let j = 0; j < i; j++) values[j] = numbers[j];
+                  numbers = undefined;
+                }
+              }
+              if (numbers !== undefined) numbers[i] = value as number;
+              else values![i] = value;
+            }
+            result =
+              numbers !== undefined
+                ? [workerId, seq, RESULT_OK_F64, numbers]
+                : [workerId, seq, RESULT_OK, values];
           }
-          result =
-            numbers !== undefined
-              ? [workerId, seq, RESULT_OK_F64, numbers]
-              : [workerId, seq, RESULT_OK, values];
         } catch (error) {
           result = [workerId, seq, RESULT_ERROR, serializeTaskError(error)];
         } finally {

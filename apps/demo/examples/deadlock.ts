@@ -14,19 +14,16 @@ import { print } from "./lib/repr.js";
 
 const NAMES = ["A-then-B", "B-then-A"];
 
-export function broken(me: number, first: Lock, second: Lock, ready: Barrier, pids: Int32Array) {
+export function broken(me: number, first: Lock, second: Lock, ready: Barrier) {
   using _first = first.acquire();
-  ready.wait(); // both processes hold their first lock, and pids[] is filled in
+  ready.wait(); // both processes hold their first lock
   try {
     using _second = second.acquire();
     print(`${NAMES[me]} took ${first.name} then ${second.name}`);
   } catch (error) {
     if (!(error instanceof DeadlockError)) throw error;
-    // The cycle names threads by identity (`thread 3`): show process names.
-    const named = error.cycle.map((line) =>
-      line.replace(/thread (\d+)/g, (_, id) => NAMES[pids.indexOf(Number(id))] ?? `thread ${id}`),
-    );
-    print(`${NAMES[me]} got DeadlockError: ${named.join("; ")}`);
+    // The cycle names each thread by its Process's name.
+    print(`${NAMES[me]} got DeadlockError: ${error.cycle.join("; ")}`);
   }
 }
 
@@ -38,13 +35,12 @@ export function fixed(me: number, first: Lock, second: Lock, ready: Barrier) {
 
 async function run(phase: "broken" | "fixed", a: Lock, b: Lock): Promise<void> {
   const ready = new Barrier(3);
-  const pids = new Int32Array(new SharedArrayBuffer(8));
   const processes = [
-    new Process({ target: import.meta.url, export: phase, args: [0, a, b, ready, pids] }),
-    new Process({ target: import.meta.url, export: phase, args: [1, b, a, ready, pids] }),
+    new Process({ target: import.meta.url, export: phase, args: [0, a, b, ready], name: NAMES[0] }),
+    new Process({ target: import.meta.url, export: phase, args: [1, b, a, ready], name: NAMES[1] }),
   ];
-  for (const [i, p] of processes.entries()) pids[i] = p.start().pid!;
-  await ready.waitAsync(); // publishes pids[] to both processes
+  for (const p of processes) p.start();
+  await ready.waitAsync();
   for (const p of processes) await p.joinAsync();
 }
 

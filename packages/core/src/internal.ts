@@ -43,6 +43,7 @@ export {
   IDENTITY_LIMIT,
   IDENTITY_PROVIDERS_KEY,
   LIVENESS_POLL_MS,
+  NAME_MAX_BYTES,
   ROOT_IDENTITY,
   RUNTIME_TAG,
   RUNTIME_VERSION,
@@ -54,6 +55,7 @@ export {
   setThreadIdentityProvider,
   setWaitingFor,
   spawnChild,
+  threadName,
   waitingFor,
 } from "./runtime.js";
 export {

@@ -19,7 +19,7 @@
  * | index        | field          | legal values                          | written by                                   |
  * |--------------|----------------|---------------------------------------|----------------------------------------------|
  * | 0            | TAG            | RUNTIME_TAG                           | creator, once, before the buffer is shared   |
- * | 1            | VERSION        | RUNTIME_VERSION (2)                   | creator, once                                |
+ * | 1            | VERSION        | RUNTIME_VERSION (3)                   | creator, once                                |
  * | 2            | NEXT_IDENTITY  | any (a uint32 counter that wraps)     | every spawner (Atomics.add)                  |
  * | 3            | DEATH_EPOCH    | any (wraps); +1 per recorded death    | every exit recorder (Atomics.add + notify)   |
  * | 4            | SLOT_COUNT     | a power of two, SLOT_COUNT            | creator, once                                |
@@ -32,9 +32,13 @@
  * | W + 2s       | WAIT_LOCK[s]   | 0 not waiting, or the key of the lock | the thread of slot s (its own waits), and    |
  * |              |                | the thread of slot s waits for        | its spawner (zeroed while RESERVED)          |
  * | W + 2s + 1   | WAIT_OWNER[s]  | the owner it last saw of that lock    | same                                         |
+ * | N + 8s       | NAME_LENGTH[s] | 0 no name, 1..NAME_MAX_BYTES          | spawner, while the slot is RESERVED          |
+ * | N + 8s + 1.. | NAME[s]        | that many bytes of UTF-8 (7 words)    | spawner, while the slot is RESERVED          |
  *
  * where `W = 8 + 2 * SLOT_COUNT` (the wait-for table, added in version 2:
- * deadlock detectors walk thread -> lock it waits for -> owner -> …).
+ * deadlock detectors walk thread -> lock it waits for -> owner -> …) and
+ * `N = W + 2 * SLOT_COUNT` (the name table, added in version 3: what a
+ * DeadlockError calls a thread, e.g. the name of its Process).
  *
  * Identity -> slot: `identity & (SLOT_COUNT - 1)`.
  *
@@ -51,8 +55,10 @@
  *
  * - An identity `id` in `[1, 2^30)` is alive exactly when
  *   `SLOT_OWNER[id & mask] === id`; so `isThreadAlive` is one load.
- * - SLOT_PARENT[s] is written only while SLOT_OWNER[s] is RESERVED, so a
- *   reader that sees an identity in SLOT_OWNER[s] also sees its parent.
+ * - SLOT_PARENT[s] and NAME[s] are written only while SLOT_OWNER[s] is
+ *   RESERVED, so a reader that sees an identity in SLOT_OWNER[s] also sees
+ *   its parent and its name (a reader checks the owner again after copying
+ *   the name: a slot reused meanwhile is seen).
  * - A slot goes free only by CAS from the identity that holds it, so an
  *   exit is recorded once even when the parent's exit handler and the
  *   descendant sweep race.
@@ -91,8 +97,8 @@ const FIRST_CHILD_IDENTITY = 2;
 
 /** `"sabk"` in ASCII: the first word of every runtime buffer. */
 export const RUNTIME_TAG = 0x7361626b;
-/** 2: the wait-for table after the slots. */
-export const RUNTIME_VERSION = 2;
+/** 2: the wait-for table after the slots; 3: the name table after it. */
+export const RUNTIME_VERSION = 3;
 /** Liveness slots per runtime: the most threads of one tree alive at once. */
 export const SLOT_COUNT = 4096;
 
@@ -110,9 +116,29 @@ const { TAG, VERSION, NEXT_IDENTITY, DEATH_EPOCH, SLOTS } = RUNTIME_WORDS;
 /** SLOT_OWNER value while a spawner fills in SLOT_PARENT. */
 const RESERVED = -1;
 
-/** Byte length of a runtime buffer with `slotCount` slots (liveness table and wait-for table). */
+/** Words per slot of the name table: the byte length, then NAME_MAX_BYTES bytes. */
+const NAME_WORDS = 8;
+/** Longest thread name kept, in UTF-8 bytes (longer names are cut at a character boundary). */
+export const NAME_MAX_BYTES = (NAME_WORDS - 1) * 4;
+
+/** Byte length of a runtime buffer with `slotCount` slots (liveness, wait-for and name tables). */
 export function runtimeByteLength(slotCount = SLOT_COUNT): number {
-  return (SLOTS + 4 * slotCount) * 4;
+  return (SLOTS + (4 + NAME_WORDS) * slotCount) * 4;
+}
+
+/** Word index of NAME_LENGTH[slot] in a runtime with `slotCount` slots. */
+function nameWord(slotCount: number, slot: number): number {
+  return SLOTS + 4 * slotCount + NAME_WORDS * slot;
+}
+
+/** `name` as UTF-8, cut to NAME_MAX_BYTES at a character boundary. */
+function nameBytes(name: string): Uint8Array {
+  const bytes = new TextEncoder().encode(name);
+  if (bytes.length <= NAME_MAX_BYTES) return bytes;
+  let end = NAME_MAX_BYTES;
+  // Back up over continuation bytes (10xxxxxx) to the start of the cut character.
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
 }
 
 /** Word index of WAIT_LOCK[slot] in a runtime with `slotCount` slots. */
@@ -471,7 +497,10 @@ export function deathEpochWord(): { readonly i32: Int32Array; readonly index: nu
  * worker.once("exit", (code) => child.onExit(code));
  * ```
  */
-export function spawnChild(): SpawnedChild {
+export function spawnChild(name?: string): SpawnedChild {
+  if (name !== undefined && typeof name !== "string") {
+    throw new TypeError(`spawnChild(name): name must be a string or undefined, got ${typeof name}`);
+  }
   const current = state();
   const { i32, mask } = runtimeOf(current);
   const span = IDENTITY_LIMIT - FIRST_CHILD_IDENTITY;
@@ -488,6 +517,11 @@ export function spawnChild(): SpawnedChild {
     const wait = waitWord(mask + 1, identity & mask);
     Atomics.store(i32, wait, 0);
     Atomics.store(i32, wait + 1, 0);
+    // The new occupant's name (or none), published with the identity below.
+    const named = nameWord(mask + 1, identity & mask);
+    const bytes = name === undefined ? new Uint8Array(0) : nameBytes(name);
+    new Uint8Array(i32.buffer, (named + 1) * 4, NAME_MAX_BYTES).set(bytes);
+    Atomics.store(i32, named, bytes.length);
     // Written while the slot is RESERVED: readers that see the identity
     // below also see this parent (the descendant sweep in recordExit).
     Atomics.store(i32, slot + 1, current.identity);
@@ -578,6 +612,38 @@ export function waitingFor(identity: number): { lockKey: number; owner: number }
   const lockKey = Atomics.load(i32, word);
   if (lockKey === 0) return undefined;
   return { lockKey, owner: Atomics.load(i32, word + 1) };
+}
+
+/**
+ * The name the live thread `identity` of this tree was given when it was
+ * spawned (`spawnChild(name)`; a Process passes its `name`), cut to
+ * NAME_MAX_BYTES of UTF-8; `undefined` when it has none, is not alive, or is
+ * not in this tree. Never throws.
+ */
+export function threadName(identity: number): string | undefined {
+  const runtime = state().runtime;
+  if (
+    runtime === undefined ||
+    typeof identity !== "number" ||
+    !Number.isInteger(identity) ||
+    identity < ROOT_IDENTITY ||
+    identity >= IDENTITY_LIMIT
+  ) {
+    return undefined;
+  }
+  const slot = identity & runtime.mask;
+  const { i32 } = runtime;
+  const owner = SLOTS + 2 * slot;
+  // The name was written before the identity was published (see spawnChild).
+  if (Atomics.load(i32, owner) !== identity) return undefined;
+  const word = nameWord(runtime.mask + 1, slot);
+  const length = Atomics.load(i32, word);
+  if (length <= 0 || length > NAME_MAX_BYTES) return undefined;
+  // A copy: TextDecoder refuses views of shared memory in browsers.
+  const bytes = new Uint8Array(i32.buffer, (word + 1) * 4, length).slice();
+  // The slot was not freed and reused while we copied (the name would be another's).
+  if (Atomics.load(i32, owner) !== identity) return undefined;
+  return new TextDecoder().decode(bytes);
 }
 
 /**

@@ -16,12 +16,14 @@ import {
   deathEpochWord,
   IDENTITY_LIMIT,
   LIVENESS_POLL_MS,
+  NAME_MAX_BYTES,
   RUNTIME_VERSION,
   RUNTIME_WORDS,
   runtimeByteLength,
   SLOT_COUNT,
   setWaitingFor,
   spawnChild,
+  threadName,
   waitingFor,
 } from "../src/internal.js";
 
@@ -179,9 +181,9 @@ describe("liveness", () => {
 });
 
 describe("wait-for table (deadlock detection)", () => {
-  it("has a wait-for word pair per slot after the liveness slots (version 2)", () => {
-    expect(RUNTIME_VERSION).toBe(2);
-    expect(runtimeByteLength()).toBe((RUNTIME_WORDS.SLOTS + 4 * SLOT_COUNT) * 4);
+  it("has a wait-for word pair per slot after the liveness slots, then 8 name words per slot (version 3)", () => {
+    expect(RUNTIME_VERSION).toBe(3);
+    expect(runtimeByteLength()).toBe((RUNTIME_WORDS.SLOTS + 12 * SLOT_COUNT) * 4);
     expect(deathEpochWord().i32.byteLength).toBe(runtimeByteLength());
   });
 
@@ -211,6 +213,39 @@ describe("wait-for table (deadlock detection)", () => {
     const child = spawnChild();
     expect(waitingFor(child.identity)).toBeUndefined();
     child.onExit(0);
+  });
+});
+
+describe("thread names (what DeadlockError calls a thread)", () => {
+  it("spawnChild(name) names the child for every thread of the tree while it lives", async () => {
+    const child = spawnChild("Process-7");
+    expect(threadName(child.identity)).toBe("Process-7");
+    const [seen] = await runInWorkers<unknown>(scenarios, "threadNameOf", {
+      args: [child.identity],
+    });
+    expect(seen).toBe("Process-7");
+    child.onExit(0);
+    expect(threadName(child.identity)).toBeUndefined();
+  });
+
+  it("no name, a name cut at a character boundary, unknown ids, bad input", () => {
+    const unnamed = spawnChild();
+    expect(threadName(unnamed.identity)).toBeUndefined();
+    unnamed.onExit(0);
+    // 27 ASCII bytes and a 3-byte character: 30 bytes; the character does not fit in 28.
+    const long = spawnChild(`${"a".repeat(27)}€tail`);
+    expect(threadName(long.identity)).toBe("a".repeat(27));
+    expect(new TextEncoder().encode(threadName(long.identity)).length).toBeLessThanOrEqual(
+      NAME_MAX_BYTES,
+    );
+    long.onExit(0);
+    const exact = spawnChild("é".repeat(NAME_MAX_BYTES / 2));
+    expect(threadName(exact.identity)).toBe("é".repeat(NAME_MAX_BYTES / 2));
+    exact.onExit(0);
+    for (const id of [0, -1, 1.5, Number.NaN, "2", IDENTITY_LIMIT, IDENTITY_LIMIT - 1]) {
+      expect(threadName(id as number)).toBeUndefined();
+    }
+    expect(() => spawnChild(5 as unknown as string)).toThrow(TypeError);
   });
 });
 
@@ -268,7 +303,7 @@ describe("adoptRuntime", () => {
       {
         tag: "sabkit.runtime",
         version: RUNTIME_VERSION,
-        buffer: new SharedArrayBuffer(64),
+        buffer: new SharedArrayBuffer(128),
         identity: 2,
       },
       "header is corrupted",

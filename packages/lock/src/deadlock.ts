@@ -10,7 +10,7 @@
  * the lock's slow path acts only on a cycle it sees twice, a slice apart.
  */
 import { DeadlockError } from "@sabkit/core";
-import { waitingFor } from "@sabkit/core/internal";
+import { threadName, waitingFor } from "@sabkit/core/internal";
 
 /** Longest cycle followed (more threads than this in one cycle are not reported). */
 export const MAX_HOPS = 64;
@@ -32,9 +32,9 @@ function lockName(key: number): string {
   return names.get(key) ?? lockLabel(key, undefined);
 }
 
-/** `main thread (1)` or `thread 5`. */
+/** The thread's name (its Process's `name`) when it was given one, else `main thread (1)` or `thread 5`. */
 export function threadLabel(identity: number): string {
-  return identity === 1 ? "main thread (1)" : `thread ${identity}`;
+  return threadName(identity) ?? (identity === 1 ? "main thread (1)" : `thread ${identity}`);
 }
 
 export interface Cycle {

@@ -291,7 +291,7 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
     const kwargs = this.#kwargs === undefined ? undefined : share(this.#kwargs, "kwargs");
     const exit = createExitRecord();
     const current = currentProcess();
-    const child = spawnChild();
+    const child = spawnChild(this.#name);
     const init: InitMessage = {
       tag: "sabkit.process.init",
       target: this.target,

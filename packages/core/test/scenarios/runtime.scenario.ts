@@ -1,6 +1,6 @@
 import { type ScenarioContext, startWorker } from "@sabkit/test-utils";
 import { isThreadAlive, threadIdentity } from "../../src/index.js";
-import { deathEpoch, setWaitingFor, waitingFor } from "../../src/internal.js";
+import { deathEpoch, setWaitingFor, threadName, waitingFor } from "../../src/internal.js";
 
 const self = new URL(import.meta.url);
 
@@ -76,4 +76,8 @@ export function aliveOf(_ctx: ScenarioContext, id: number): boolean | undefined 
 /** What `id` waits for, as this worker sees it through the shared table. */
 export function waitingForOf(_ctx: ScenarioContext, id: number): unknown {
   return waitingFor(id) ?? null;
+}
+
+export function threadNameOf(_ctx: ScenarioContext, id: number): unknown {
+  return threadName(id) ?? null;
 }

@@ -1,6 +1,6 @@
 // pnpm --filter @sabkit/pool bench — scenarios in bench/README.md.
 import { execFileSync } from "node:child_process";
-import { type BenchCase, runBench } from "@sabkit/bench";
+import { type BenchCase, recordTables, runBench } from "@sabkit/bench";
 import { Piscina } from "piscina";
 import { Tinypool } from "tinypool";
 import workerpool from "workerpool";
@@ -202,13 +202,18 @@ function busyLocal(n: number): number {
 
 // -- one-shot 200k apply, and Python --------------------------------------------
 
+/** Lines of the tables below: printed as they come, and recorded for BENCHMARKS.md. */
+const tables: string[] = [];
+function table(text: string): void {
+  console.log(text);
+  tables.push(text);
+}
+
 const ONE_SHOT_RUNS = 3;
-console.log(
+table(
   `### apply: ${ONE_SHOT.toLocaleString("en")} tiny tasks submitted one by one, awaited together (${ONE_SHOT_RUNS} runs per library, one pool each)\n`,
 );
-console.log(
-  "| library | first run | median run | vs piscina (median) |\n| --- | ---: | ---: | ---: |",
-);
+table("| library | first run | median run | vs piscina (median) |\n| --- | ---: | ---: | ---: |");
 let piscinaRate = 0;
 for (const runner of runners()) {
   await runner.start();
@@ -222,7 +227,7 @@ for (const runner of runners()) {
   await runner.stop();
   const median = [...rates].sort((a, b) => a - b)[ONE_SHOT_RUNS >> 1]!;
   if (runner.name === "piscina") piscinaRate = median;
-  console.log(
+  table(
     `| ${runner.name} | ${rate(rates[0]!)} | ${rate(median)} | ${(median / piscinaRate).toFixed(2)}× |`,
   );
 }
@@ -248,16 +253,17 @@ async function sabkitMapRuns(): Promise<{ best: number; mean: number }> {
 const py = python();
 const ours = await sabkitMapRuns();
 if (py !== undefined) {
-  console.log(
+  table(
     `\n### Python's multiprocessing.Pool (python3 subprocess, same run, ${MAP_ITEMS.toLocaleString("en")} items, ${CORES} processes)\n`,
   );
-  console.log("| Python | items/s |\n| --- | ---: |");
-  console.log(`| apply_async one by one | ${rate(py.apply_async!)} |`);
-  console.log(`| map(chunksize=1) | ${rate(py.map_chunksize_1!)} |`);
-  console.log(
+  table("| Python | items/s |\n| --- | ---: |");
+  table(`| apply_async one by one | ${rate(py.apply_async!)} |`);
+  table(`| map(chunksize=1) | ${rate(py.map_chunksize_1!)} |`);
+  table(
     `| map (default chunksize), best / mean of 5 | ${rate(py.map_default_chunksize!)} / ${rate(py.map_default_chunksize_mean!)} |`,
   );
-  console.log(
+  table(
     `| sabkit Pool.map (automatic chunksize), best / mean of 5, just after | ${rate(ours.best)} / ${rate(ours.mean)} (${(ours.best / py.map_default_chunksize!).toFixed(2)}× / ${(ours.mean / py.map_default_chunksize_mean!).toFixed(2)}× Python) |`,
   );
 }
+recordTables("pool", tables.join("\n"));

@@ -182,12 +182,28 @@ export async function runBench(suite: string, groups: BenchGroup[]): Promise<Gro
     console.log(`${formatGroup(result)}\n`);
   }
   mkdirSync(".bench-results", { recursive: true });
-  const file = `.bench-results/${suite.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.json`;
+  const file = `${resultsBase(suite)}.json`;
   writeFileSync(
     file,
     `${JSON.stringify({ suite, node: process.version, cpu, results }, null, 2)}\n`,
   );
   return results;
+}
+
+/** `.bench-results/<suite>` without the extension: where a suite's results go. */
+function resultsBase(suite: string): string {
+  return `.bench-results/${suite.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`;
+}
+
+/**
+ * Records markdown tables a suite measured outside {@link runBench} (one-shot
+ * runs, a Python subprocess) so that `pnpm bench:report` puts them in
+ * BENCHMARKS.md after the suite's groups. Call it after `runBench`; each
+ * call replaces what the last one recorded.
+ */
+export function recordTables(suite: string, markdown: string): void {
+  mkdirSync(".bench-results", { recursive: true });
+  writeFileSync(`${resultsBase(suite)}.tables.md`, `${markdown.trim()}\n`);
 }
 
 /**

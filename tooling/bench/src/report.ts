@@ -25,11 +25,14 @@ for (const dir of ["packages", "apps"]) {
       .filter((f) => f.endsWith(".json"))
       .sort()) {
       const suite = JSON.parse(readFileSync(join(results, file), "utf8")) as SuiteFile;
+      // Tables the suite measured outside runBench (recordTables), after its groups.
+      const tables = join(results, file.replace(/\.json$/, ".tables.md"));
       sections.push(
         [
           `## ${suite.suite} (\`${dir}/${name}\`)`,
           `Node ${suite.node}, ${suite.cpu}. Reproduce: \`pnpm --filter ./${dir}/${name} bench\`.`,
           ...suite.results.map((group) => formatGroup(group)),
+          ...(existsSync(tables) ? [readFileSync(tables, "utf8").trim()] : []),
         ].join("\n\n"),
       );
     }

@@ -284,6 +284,11 @@ describe("structuredCodec fast paths: encodeInto, decodeRange, key and shape cac
       const back = roundTrip(structuredCodec, { a: 1 });
       expect(Object.keys(back as object)).toEqual(["a"]);
       expect(Object.hasOwn(back as object, "polluted")).toBe(false);
+      // A key decoded for the first time while the prototype is polluted is still itself.
+      const odd = JSON.parse('{"__proto__": 1, "zq_first_seen": 2}') as object;
+      const oddBack = roundTrip(structuredCodec, odd) as object;
+      expect(Object.keys(oddBack)).toEqual(["__proto__", "zq_first_seen"]);
+      expect(Object.getOwnPropertyDescriptor(oddBack, "__proto__")?.value).toBe(1);
     } finally {
       delete proto.polluted;
     }

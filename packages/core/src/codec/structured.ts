@@ -511,7 +511,8 @@ function refusedKind(value: object): string | undefined {
 function internalize(text: string): string {
   const holder: Record<string, true> = {};
   holder[text] = true;
-  for (const key in holder) return key;
+  // Compared, not assumed: "__proto__" makes no own key, and for-in would then yield an inherited one.
+  for (const key in holder) if (key === text) return key;
   return text;
 }
 

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from "./index.js";
+export { SEQ_RANGE } from "./pool.js";
 export * from "./slot.js";
 export {
   RESULT_ERROR,

@@ -228,6 +228,14 @@ interface Worker {
 
 /** Most records in flight on one worker (< CANCEL_WORDS, see slot.ts). */
 const WINDOW = CANCEL_WORDS / 2;
+/**
+ * The seqs of one worker's records run from `first` to `last`: the worker's slot holds seqs in int32
+ * words (STARTED, CANCEL[k]), where a seq past 2^31 - 1 reads back negative (crash recovery would
+ * re-queue the task that crashed, and cancellations and the cancel grace would never match). A
+ * worker that has been sent seq `last` retires as with maxTasksPerChild. Tests lower `first`
+ * (through internal.ts) to reach `last` in a few tasks.
+ */
+export const SEQ_RANGE = { first: 1, last: 2 ** 31 - 1 };
 /** Most records sent to one worker in one commit. */
 const BATCH_RECORDS = 512;
 /** Results taken per drain. */
@@ -764,7 +772,7 @@ export class Pool<M = AnyTasks> {
       for (const w of live) {
         if (this.#queued === 0) break;
         if (w.retiring) continue;
-        let room = Math.min(target - w.records.size, BATCH_RECORDS);
+        let room = Math.min(target - w.records.size, BATCH_RECORDS, SEQ_RANGE.last - w.nextSeq + 1);
         if (maxPer !== undefined) room = Math.min(room, maxPer - w.sent);
         if (room <= 0) continue;
         const recs: Rec[] = [];
@@ -906,7 +914,7 @@ export class Pool<M = AnyTasks> {
     w.sent++;
     this.#inFlight++;
     const max = this.#options.maxTasksPerChild;
-    if (max !== undefined && w.sent >= max) this.#retire(w);
+    if ((max !== undefined && w.sent >= max) || seq >= SEQ_RANGE.last) this.#retire(w);
   }
 
   // ------------------------------------------------------------ results
@@ -1052,7 +1060,7 @@ export class Pool<M = AnyTasks> {
       slot: slot.i32,
       records: new InFlight<Rec>(CANCEL_WORDS),
       startedAt: now(),
-      nextSeq: 1,
+      nextSeq: SEQ_RANGE.first,
       sent: 0,
       completed: 0,
       retiring: false,

@@ -10,7 +10,7 @@ import {
 import { scaled, withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, test } from "vitest";
 import { Pool } from "../src/index.js";
-import { createSlot, SLOT_KIND, slotFrom } from "../src/internal.js";
+import { createSlot, SEQ_RANGE, SLOT_KIND, slotFrom } from "../src/internal.js";
 import { T, TASKS, type Tasks, withPool } from "./fixtures/with-pool.js";
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -401,6 +401,41 @@ describe("workers", () => {
           range(30).map((x) => x * x),
         );
       });
+    },
+    T,
+  );
+
+  test(
+    "seqs stay int32: a worker retires after seq 2^31 - 1; cancel grace and crash recovery work up to it",
+    async () => {
+      const first = SEQ_RANGE.first;
+      // Each worker is sent the 3 last seqs (the slot's int32 words read seq 2^31 back as -2^31).
+      SEQ_RANGE.first = SEQ_RANGE.last - 2;
+      try {
+        await withPool({ processes: 1, cancelGrace: 200 }, async (pool) => {
+          const seen = await Promise.all(range(9).map(() => pool.apply("whoAmI", [])));
+          expect(seen.map((s) => s.generation)).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3]);
+          // A task that ignores its timeout: its worker is terminated after the grace, the
+          // records behind it go to the next worker.
+          const stuck = pool.apply("stubborn", [30_000], { timeout: 300 });
+          const behind = range(5).map((i) => pool.apply("add", [i, 1]));
+          await expect(stuck).rejects.toBeInstanceOf(TimeoutError);
+          expect(
+            await withTimeLimit(Promise.all(behind), 20_000, "the tasks behind a stuck task"),
+          ).toEqual(range(5).map((i) => i + 1));
+          // A crash rejects its own task once (not re-queued as if it never started).
+          const error = await pool.apply("crash", ["exit"]).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(WorkerCrashedError);
+          expect(await pool.apply("add", [2, 3])).toBe(5);
+          const stats = pool.stats();
+          expect(stats.completed).toBe(9 + 5 + 1);
+          expect(stats.cancelled).toBe(1);
+          expect(stats.crashed).toBe(1);
+          expect(stats.inFlight).toBe(0);
+        });
+      } finally {
+        SEQ_RANGE.first = first;
+      }
     },
     T,
   );

@@ -390,7 +390,10 @@ export class Store {
    * operation is an InvalidHandleError. So does a death in the middle of a
    * rebuild (REBUILDING still 1): the tables and heap are then half old, half
    * new, and whatever validate() could make of them might silently miss
-   * entries, so the store is not trusted at all.
+   * entries, so the store is not trusted at all. The same for two entries
+   * holding one record (a list's insert, remove or sort that died with its
+   * entries half moved). A list entry written past COUNT (a push or insert
+   * that died before counting its item) is counted.
    */
   validate(): void {
     try {
@@ -401,16 +404,34 @@ export class Store {
       }
       this.check();
       const i32 = this.i32;
+      // List: entries past COUNT are EMPTY, except when a push or an insert died after writing
+      // its entries and before counting its item: count it (the write is finished; otherwise an
+      // insert would have dropped the list's last item).
+      if (!this.hashed && this.count < this.slots && this.recordAt(this.count) !== EMPTY) {
+        this.setCount(this.count + 1);
+        this.used = this.count;
+      }
       let live = 0;
       let liveBytes = 0;
+      const offsets = new Int32Array(this.used);
       for (let entry = 0; entry < this.used; entry++) {
         const offset = this.recordAt(entry);
         if (offset === EMPTY || (offset === DELETED && !this.hashed)) {
           this.corrupted(`entry ${entry} of ${this.used} is empty`);
         }
         if (offset === DELETED) continue;
-        live++;
+        offsets[live++] = offset;
         liveBytes += this.sizeAt(offset);
+      }
+      // Two entries on one record: a list's insert, remove or sort died with its entries half
+      // shifted (one item would be seen twice, another lost), or foreign writes.
+      const sorted = offsets.subarray(0, live).sort();
+      for (let k = 1; k < live; k++) {
+        if (sorted[k] === sorted[k - 1]) {
+          this.corrupted(
+            `two entries hold the record at ${sorted[k]}: a worker died in the middle of moving the entries (insert, remove or sort)`,
+          );
+        }
       }
       if (this.hashed) {
         const seen = new Uint8Array(this.used);

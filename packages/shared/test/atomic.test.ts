@@ -2,7 +2,7 @@ import { InvalidHandleError, isThreadAlive, OwnerDiedError } from "@sabkit/core"
 import { runInWorkers, scaled, startWorker, withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { Namespace, SharedDict, SharedList } from "../src/index.js";
-import { BROKEN, HEADER_BYTES, REBUILDING, SLOTS } from "../src/internal.js";
+import { BROKEN, COUNT, HEADER_BYTES, REBUILDING, SLOTS } from "../src/internal.js";
 
 const scenarios = new URL("./scenarios/shared.scenario.ts", import.meta.url);
 
@@ -212,6 +212,45 @@ describe("a worker that dies holding a container's lock", () => {
     expect(i32[BROKEN]).toBe(1);
     expect(dict.getLock().locked).toBe(false);
     expect(() => dict.get("a")).toThrow(InvalidHandleError);
+  }, 30_000);
+
+  it("list: an insert cut after its entries moved is finished or marks the list broken, never a silent duplicate", async () => {
+    // While a worker holds the lock (it pushed 1: entries a, b, c, 1), leave what a death inside insert(0, …) leaves.
+    const cut = async (damage: (entries: number[], i32: Int32Array, base: number) => void) => {
+      const list = new SharedList<unknown>(["a", "b", "c"]);
+      const i32 = new Int32Array(list.handle.buffer);
+      const cell = new SharedArrayBuffer(8);
+      const worker = startWorker(scenarios, "dieInAtomically", {
+        args: ["list", list.handle, cell],
+        stdio: false,
+      });
+      const c32 = new Int32Array(cell);
+      for (let i = 0; i < 2000 && Atomics.load(c32, 0) === 0; i++)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(Atomics.load(c32, 0)).not.toBe(0);
+      const base = HEADER_BYTES >> 2;
+      const entries = [0, 1, 2, 3].map((k) => i32[base + 2 * k + 1] as number);
+      damage(entries, i32, base);
+      await withTimeLimit(worker.terminate(), 10_000, "terminate");
+      return { list, i32 };
+    };
+    // insert(0, 1) on [a, b, c] after its entry was written, before COUNT: finished.
+    const finished = await cut((entries, i32, base) => {
+      [entries[3], entries[0], entries[1], entries[2]].forEach((offset, k) => {
+        i32[base + 2 * k + 1] = offset as number;
+      });
+      Atomics.store(i32, COUNT, 3);
+    });
+    expect(() => finished.list.slice()).toThrow(OwnerDiedError);
+    expect(finished.list.slice()).toEqual([1, "a", "b", "c"]);
+    expect(finished.i32[BROKEN]).toBe(0);
+    // insert(0, …) on [a, b, c, 1] after the entries moved up, before its own entry: "a" twice, 1 gone.
+    const moved = await cut((_entries, i32, base) => {
+      i32.copyWithin(base + 2, base, base + 4 * 2);
+    });
+    expect(() => moved.list.slice()).toThrow(/moving the entries/);
+    expect(moved.i32[BROKEN]).toBe(1);
+    expect(() => moved.list.slice()).toThrow(InvalidHandleError);
   }, 30_000);
 
   it("dict: a worker killed at random points of writes that rebuild: every acknowledged write is there, or the dict says it is broken", async () => {

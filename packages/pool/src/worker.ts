@@ -148,6 +148,25 @@ function serializeTaskError(error: unknown): ReturnType<typeof serializeError> {
   return serialized;
 }
 
+/** Longest message or stack kept of an error that could not be sent whole (characters). */
+const ERROR_TEXT_MAX = 64 * 1024;
+
+function cutText(text: string): string {
+  return text.length <= ERROR_TEXT_MAX ? text : `${text.slice(0, ERROR_TEXT_MAX)}… (cut)`;
+}
+
+/** A serialized error reduced to what always fits the results queue: name, code, message and stack cut. */
+function plainError(error: SerializedError): SerializedError {
+  return {
+    name: cutText(String(error.name)),
+    message: cutText(String(error.message)),
+    stack: typeof error.stack === "string" ? cutText(error.stack) : undefined,
+    code: typeof error.code === "string" ? cutText(error.code) : undefined,
+    props: {},
+    ...(error.nonError === true ? { nonError: true as const } : {}),
+  };
+}
+
 /** Inputs the parent posts on the port, by seq, whichever arrives first: the message or the record. */
 class Mailbox {
   readonly #arrived = new Map<number, ToWorker>();
@@ -209,10 +228,16 @@ export async function runPoolWorker(config: WorkerConfig): Promise<void> {
       results.put(result);
     } catch (error) {
       if (error instanceof ClosedError) throw error;
+      let fallback: ResultRecord;
+      if (result[2] === RESULT_ERROR) {
+        // The task's error cannot be encoded (a SharedArrayBuffer among its properties, a
+        // message larger than the ring): it stays an error, without its properties and cause.
+        results.put([workerId, result[1], RESULT_ERROR, plainError(result[3] as SerializedError)]);
+        return;
+      }
       // The values cannot be encoded into the queue: live primitives or SharedArrayBuffers in
       // them, or larger than the ring. They go through the port (before the record, which
       // tells the parent to expect them); a function or symbol inside is the task's TypeError.
-      let fallback: ResultRecord;
       try {
         // The parent revives an array of values either way.
         const values = share(result[2] === RESULT_VALUE ? [result[3]] : result[3], "result");

@@ -183,6 +183,30 @@ describe("errors", () => {
   );
 
   test(
+    "an error the results queue cannot carry whole still rejects (class, message cut), never resolves",
+    async () => {
+      await withPool({}, async (pool) => {
+        const withBuffer = await pool.apply("throwWithBuffer", ["has a buffer"]).then(
+          (value) => ({ resolved: value }),
+          (e: unknown) => e,
+        );
+        expect(withBuffer).toBeInstanceOf(RangeError);
+        expect((withBuffer as Error).message).toBe("has a buffer");
+        const huge = await pool.apply("throwHuge", []).then(
+          (value) => ({ resolved: value }),
+          (e: unknown) => e,
+        );
+        expect(huge).toBeInstanceOf(TypeError);
+        expect((huge as Error).message).toBe(`${"x".repeat(64 * 1024)}… (cut)`);
+        const stats = pool.stats();
+        expect(stats.failed).toBe(2);
+        expect(stats.completed).toBe(0);
+      });
+    },
+    T,
+  );
+
+  test(
     "bad inputs: unknown task, non-cloneable arguments and results, bad options",
     async () => {
       await withPool({}, async (pool) => {

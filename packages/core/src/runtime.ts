@@ -639,8 +639,11 @@ export function threadName(identity: number): string | undefined {
   const word = nameWord(runtime.mask + 1, slot);
   const length = Atomics.load(i32, word);
   if (length <= 0 || length > NAME_MAX_BYTES) return undefined;
-  // A copy: TextDecoder refuses views of shared memory in browsers.
-  const bytes = new Uint8Array(i32.buffer, (word + 1) * 4, length).slice();
+  // Word by word with Atomics.load (ordered before the owner re-check below, which a plain
+  // read is not on weakly ordered CPUs), into a private copy (TextDecoder refuses shared memory).
+  const words = new Int32Array(NAME_WORDS - 1);
+  for (let k = 0; k < words.length; k++) words[k] = Atomics.load(i32, word + 1 + k);
+  const bytes = new Uint8Array(words.buffer, 0, length);
   // The slot was not freed and reused while we copied (the name would be another's).
   if (Atomics.load(i32, owner) !== identity) return undefined;
   return new TextDecoder().decode(bytes);

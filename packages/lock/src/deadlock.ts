@@ -45,15 +45,34 @@ export interface Cycle {
   error(): DeadlockError;
 }
 
+/**
+ * Labels of the threads of one cycle: each thread's label (see threadLabel), with
+ * ` (thread <identity>)` added where two threads of the cycle would read the same.
+ */
+function cycleLabels(threads: readonly number[]): Map<number, string> {
+  const plain = threads.map((id) => threadLabel(id));
+  const labels = new Map<number, string>();
+  threads.forEach((id, i) => {
+    const label = plain[i] as string;
+    const shared = plain.filter((other) => other === label).length > 1;
+    labels.set(id, shared ? `${label} (thread ${id})` : label);
+  });
+  return labels;
+}
+
 /** The cycle through `me` (waiting for lock `key` held by `owner`), if the published waits form one. */
 export function findCycle(me: number, key: number, owner: number): Cycle | undefined {
   const threads = [me];
-  const description = [
-    `${threadLabel(me)} waits for ${lockName(key)} held by ${threadLabel(owner)}`,
-  ];
+  const locks = [key];
   let current = owner;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     if (current === me) {
+      // Described only once found: the walk itself runs on every slice of a wait.
+      const labels = cycleLabels(threads);
+      const description = threads.map(
+        (thread, i) =>
+          `${labels.get(thread)} waits for ${lockName(locks[i] as number)} held by ${labels.get(threads[(i + 1) % threads.length] as number)}`,
+      );
       return {
         threads,
         description,
@@ -69,9 +88,7 @@ export function findCycle(me: number, key: number, owner: number): Cycle | undef
     const wait = waitingFor(current);
     if (wait === undefined) return undefined;
     threads.push(current);
-    description.push(
-      `${threadLabel(current)} waits for ${lockName(wait.lockKey)} held by ${threadLabel(wait.owner)}`,
-    );
+    locks.push(wait.lockKey);
     current = wait.owner;
   }
   return undefined;

@@ -53,4 +53,33 @@ describe("deadlock detection (opt-in)", () => {
       expect([lock.locked, other.locked]).toEqual([false, false]);
     },
   );
+
+  it.each([
+    ["distinct names: the names alone", ["left", "right"]],
+    ["one name twice: the names with their identities", ["same", "same"]],
+  ])("the cycle calls named threads by name (%s)", async (_, names) => {
+    const lock = new Lock({ name: "A", detectDeadlocks: true });
+    const other = new Lock({ name: "B", detectDeadlocks: true });
+    const results = await runInWorkers<CrossResult>(scenarios, "cross", {
+      workers: 2,
+      name: (index) => names[index]!,
+      args: [
+        share({ lock, other, counter: new Int32Array(new SharedArrayBuffer(16)) }),
+        new SharedArrayBuffer(8),
+        false,
+      ],
+      timeoutMs: 30_000,
+    });
+    const victimIndex = results.findIndex((r) => r.outcome === "deadlock");
+    expect(victimIndex).not.toBe(-1);
+    const victim = results[victimIndex]!;
+    const survivor = results[1 - victimIndex]!;
+    const label = (index: number, identity: number) =>
+      names[0] === names[1] ? `${names[index]} (thread ${identity})` : names[index];
+    const [wanted, held] = victimIndex === 0 ? ['"B"', '"A"'] : ['"A"', '"B"'];
+    expect(victim.cycle).toEqual([
+      `${label(victimIndex, victim.identity)} waits for lock ${wanted} held by ${label(1 - victimIndex, survivor.identity)}`,
+      `${label(1 - victimIndex, survivor.identity)} waits for lock ${held} held by ${label(victimIndex, victim.identity)}`,
+    ]);
+  });
 });

@@ -161,7 +161,7 @@ export interface PoolStats {
   readonly completed: number;
   /** Tasks that rejected with the task's own error. */
   readonly failed: number;
-  /** Tasks rejected by abort or timeout. */
+  /** Tasks rejected by abort or timeout, or by `terminate()` or a broken pool before they finished. */
   readonly cancelled: number;
   /** Tasks rejected with WorkerCrashedError. */
   readonly crashed: number;
@@ -177,6 +177,8 @@ export interface PoolStats {
 }
 
 // ---------------------------------------------------------------- internals
+
+type SendOutcome = "sent" | "full" | "rejected";
 
 const PENDING = 0;
 const SENT = 1;
@@ -805,9 +807,17 @@ export class Pool<M = AnyTasks> {
     try {
       put = w.tasks.tryPutMany(records);
     } catch {
-      // A record cannot be encoded (a function in its arguments) or is larger than the ring: send one by one.
+      // A record cannot be encoded (a function in its arguments) or is larger than the ring: send
+      // one by one, until the ring is full (the rest go back to the front of the deque, in order).
       let any = false;
-      for (const rec of recs) if (this.#sendOne(w, rec)) any = true;
+      for (let i = 0; i < recs.length; i++) {
+        const sent = this.#sendOne(w, recs[i]!);
+        if (sent === "full") {
+          this.#unshiftPending(recs.slice(i));
+          break;
+        }
+        if (sent === "sent") any = true;
+      }
       return any;
     }
     for (let i = 0; i < put; i++) this.#markSent(w, recs[i]!, firstSeq + i);
@@ -815,27 +825,25 @@ export class Pool<M = AnyTasks> {
     return put > 0;
   }
 
-  #sendOne(w: Worker, rec: Rec): boolean {
+  /** Sends one record: "sent", "full" (the ring has no room; the caller keeps it) or "rejected" (settled). */
+  #sendOne(w: Worker, rec: Rec): SendOutcome {
     const seq = w.nextSeq;
     try {
-      if (!w.tasks.tryPut([seq, rec.name, rec.inputs, spreadOf(rec)])) {
-        this.#unshiftPending([rec]);
-        return false;
-      }
+      if (!w.tasks.tryPut([seq, rec.name, rec.inputs, spreadOf(rec)])) return "full";
     } catch (error) {
       // Not encodable into the queue: live primitives or SharedArrayBuffers inside (or larger
       // than the ring). Only then are the inputs walked: they go through the worker's port.
       if (error instanceof TypeError || error instanceof RangeError)
         return this.#sendByPort(w, rec);
       this.#rejectUnsendable(rec, error);
-      return false;
+      return "rejected";
     }
     this.#markSent(w, rec, seq);
-    return true;
+    return "sent";
   }
 
   /** Sends `rec` as a record flagged INPUTS_PORT, its inputs `share`d through the worker's port. */
-  #sendByPort(w: Worker, rec: Rec): boolean {
+  #sendByPort(w: Worker, rec: Rec): SendOutcome {
     const seq = w.nextSeq;
     let tree: unknown;
     try {
@@ -847,12 +855,9 @@ export class Pool<M = AnyTasks> {
           : share(rec.inputs, rec.spread ? "argsList" : "items");
     } catch (error) {
       this.#rejectUnsendable(rec, error);
-      return false;
+      return "rejected";
     }
-    if (!w.tasks.tryPut([seq, rec.name, null as never, spreadOf(rec) | INPUTS_PORT])) {
-      this.#unshiftPending([rec]);
-      return false;
-    }
+    if (!w.tasks.tryPut([seq, rec.name, null as never, spreadOf(rec) | INPUTS_PORT])) return "full";
     try {
       w.port.postMessage({ seq, inputs: tree } satisfies ToWorker);
     } catch (error) {
@@ -863,7 +868,7 @@ export class Pool<M = AnyTasks> {
       w.port.postMessage({ seq, error: serializeError(reason) } satisfies ToWorker);
     }
     this.#markSent(w, rec, seq);
-    return true;
+    return "sent";
   }
 
   #rejectUnsendable(rec: Rec, error: unknown): void {
@@ -1183,6 +1188,7 @@ export class Pool<M = AnyTasks> {
       if (rec === undefined) break;
       rec.state = SETTLED;
       rec.cleanup?.();
+      this.#stats.cancelled += rec.items;
       rec.reject(error);
     }
     for (const w of this.#workers) {
@@ -1191,6 +1197,7 @@ export class Pool<M = AnyTasks> {
         if (rec.state !== SENT) continue;
         rec.state = SETTLED;
         rec.cleanup?.();
+        this.#stats.cancelled += rec.items;
         rec.reject(error);
       }
     }

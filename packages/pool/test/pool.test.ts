@@ -263,6 +263,10 @@ describe("errors", () => {
       pool.terminate();
       await expect(running).rejects.toBeInstanceOf(ClosedError);
       await expect(queued).rejects.toBeInstanceOf(ClosedError);
+      // Every submitted task is counted once: the two terminate() rejected as cancelled.
+      const stats = pool.stats();
+      expect(stats.cancelled).toBe(2);
+      expect(stats.completed + stats.failed + stats.crashed).toBe(0);
       await pool.join({ timeout: 20_000 });
     },
     T,

@@ -21,7 +21,7 @@ export interface SpawnedChild {
 }
 
 export interface SpawnHook {
-  spawnChild(): SpawnedChild;
+  spawnChild(name?: string): SpawnedChild;
 }
 
 export function spawnHook(): SpawnHook | undefined {

@@ -47,9 +47,13 @@ export interface StartOptions {
   resourceLimits?: import("node:worker_threads").ResourceLimits;
   /** Write the worker's stdout/stderr to the test's (default true). */
   stdio?: boolean;
+  /** The thread's name in the runtime (what a DeadlockError calls it; default none). */
+  name?: string;
 }
 
-export interface RunOptions extends Omit<StartOptions, "args" | "index" | "workers"> {
+export interface RunOptions extends Omit<StartOptions, "args" | "index" | "workers" | "name"> {
+  /** The same name for every worker, or a function of the worker index. */
+  name?: string | ((index: number) => string);
   /** How many workers to start (default 1). */
   workers?: number;
   /** The same arguments for every worker, or a function of the worker index. */
@@ -99,7 +103,7 @@ export class ScenarioWorker<T = unknown> {
 
   constructor(moduleUrl: URL | string, exportName: string, options: StartOptions = {}) {
     this.index = options.index ?? 0;
-    const child = spawnHook()?.spawnChild();
+    const child = spawnHook()?.spawnChild(options.name);
     try {
       this.worker = this.#spawn(moduleUrl, exportName, options, child?.data);
     } catch (error) {
@@ -202,9 +206,11 @@ export async function runInWorkers<T = unknown>(
   const started: ScenarioWorker<T>[] = [];
   for (let index = 0; index < count; index++) {
     const args = typeof options.args === "function" ? options.args(index) : options.args;
+    const name = typeof options.name === "function" ? options.name(index) : options.name;
     started.push(
       startWorker<T>(moduleUrl, exportName, {
         ...options,
+        name,
         args: args ?? [],
         index,
         workers: count,

@@ -1,7 +1,7 @@
 // pnpm --filter @sabkit/queue bench — scenarios in bench/README.md.
 import { execFileSync } from "node:child_process";
 import { deserialize, serialize } from "node:v8";
-import { type BenchCase, type GroupResult, runBench } from "@sabkit/bench";
+import { type BenchCase, type GroupResult, recordTables, runBench } from "@sabkit/bench";
 import { bytesCodec, structuredCodec } from "@sabkit/core";
 import { type ScenarioWorker, startWorker } from "@sabkit/test-utils";
 import { Encoder as CborEncoder } from "cbor-x";
@@ -437,18 +437,19 @@ if (pythonInt !== undefined || pythonObject !== undefined) {
       rate("small object", "Queue put/get"),
     ],
   ] as const;
-  console.log(
+  const lines = [
     "### vs Python's multiprocessing.Queue (python3 subprocess in the same run, 200,000 messages)\n",
-  );
-  console.log(
     "| payload | multiprocessing.Queue | Queue put/get | ratio | Queue putMany/getMany | ratio |",
-  );
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
   for (const [name, py, batched, single] of rows) {
     if (py === undefined) continue;
-    console.log(
+    lines.push(
       `| ${name} | ${fmt(py)} | ${fmt(single)} | ${(single / py).toFixed(1)}× | ${fmt(batched)} | ${(batched / py).toFixed(1)}× |`,
     );
   }
+  console.log(lines.join("\n"));
+  // Into BENCHMARKS.md after the groups (pnpm bench:report).
+  recordTables("queue", lines.join("\n"));
 }
 if (sink === 0.5) console.log(sink);

@@ -1,6 +1,6 @@
 // pnpm --filter @sabkit/shared bench — scenarios in bench/README.md.
 import { execFileSync } from "node:child_process";
-import { type BenchCase, type GroupResult, runBench } from "@sabkit/bench";
+import { type BenchCase, type GroupResult, recordTables, runBench } from "@sabkit/bench";
 import { type ScenarioWorker, startWorker } from "@sabkit/test-utils";
 import { SharedDict } from "../src/index.js";
 
@@ -100,13 +100,14 @@ const results: GroupResult[] = await runBench("shared", [
 
 const dictRate =
   results[0]?.results.find((r) => r.name.startsWith("SharedDict"))?.opsPerSecond ?? Number.NaN;
-console.log(
-  `\n### vs Python's Manager().dict() (python3 subprocess in the same run, 2 processes × ${PYTHON_OPS} ops)\n`,
-);
-console.log("| Manager().dict() | SharedDict | ratio |");
-console.log("| ---: | ---: | ---: |");
-if (pythonRate === undefined) console.log("| (python3 failed) | | |");
-else
-  console.log(
-    `| ${(pythonRate / 1e3).toFixed(1)} k ops/s | ${(dictRate / 1e6).toFixed(2)} M ops/s | ${(dictRate / pythonRate).toFixed(0)}× |`,
-  );
+const lines = [
+  `### vs Python's Manager().dict() (python3 subprocess in the same run, 2 processes × ${PYTHON_OPS} ops)\n`,
+  "| Manager().dict() | SharedDict | ratio |",
+  "| ---: | ---: | ---: |",
+  pythonRate === undefined
+    ? "| (python3 failed) | | |"
+    : `| ${(pythonRate / 1e3).toFixed(1)} k ops/s | ${(dictRate / 1e6).toFixed(2)} M ops/s | ${(dictRate / pythonRate).toFixed(0)}× |`,
+];
+console.log(`\n${lines.join("\n")}`);
+// Into BENCHMARKS.md after the groups (pnpm bench:report).
+recordTables("shared", lines.join("\n"));

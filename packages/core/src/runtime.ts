@@ -587,12 +587,13 @@ export function clearWaitingFor(): void {
 }
 
 /**
- * What the live thread `identity` of this tree is waiting for, as it last
- * published with {@link setWaitingFor}: `{ lockKey, owner }`, or
- * `undefined` when it is not waiting, is not alive, or is not in this tree.
- * Never throws (ids read from shared memory can be passed as they are).
+ * The slot of `identity` when it is a live thread of this tree, else
+ * `undefined` (anything that is not such an identity included: never throws).
+ * A slot's wait and name words describe the identity only while it holds the
+ * slot (see the invariants), which the caller re-checks after reading them
+ * where a reuse in between matters.
  */
-export function waitingFor(identity: number): { lockKey: number; owner: number } | undefined {
+function liveSlot(identity: number): { i32: Int32Array; mask: number; slot: number } | undefined {
   const runtime = state().runtime;
   if (
     runtime === undefined ||
@@ -604,10 +605,22 @@ export function waitingFor(identity: number): { lockKey: number; owner: number }
     return undefined;
   }
   const slot = identity & runtime.mask;
-  const { i32 } = runtime;
-  // Only a live identity's wait words describe it (see the invariants).
-  if (Atomics.load(i32, SLOTS + 2 * slot) !== identity) return undefined;
-  const word = waitWord(runtime.mask + 1, slot);
+  // Pairs with the spawner's store of the identity (published after the slot's other words).
+  if (Atomics.load(runtime.i32, SLOTS + 2 * slot) !== identity) return undefined;
+  return { i32: runtime.i32, mask: runtime.mask, slot };
+}
+
+/**
+ * What the live thread `identity` of this tree is waiting for, as it last
+ * published with {@link setWaitingFor}: `{ lockKey, owner }`, or
+ * `undefined` when it is not waiting, is not alive, or is not in this tree.
+ * Never throws (ids read from shared memory can be passed as they are).
+ */
+export function waitingFor(identity: number): { lockKey: number; owner: number } | undefined {
+  const live = liveSlot(identity);
+  if (live === undefined) return undefined;
+  const { i32, mask, slot } = live;
+  const word = waitWord(mask + 1, slot);
   // Pairs with the stores in setWaitingFor (lock key last).
   const lockKey = Atomics.load(i32, word);
   if (lockKey === 0) return undefined;
@@ -621,22 +634,12 @@ export function waitingFor(identity: number): { lockKey: number; owner: number }
  * not in this tree. Never throws.
  */
 export function threadName(identity: number): string | undefined {
-  const runtime = state().runtime;
-  if (
-    runtime === undefined ||
-    typeof identity !== "number" ||
-    !Number.isInteger(identity) ||
-    identity < ROOT_IDENTITY ||
-    identity >= IDENTITY_LIMIT
-  ) {
-    return undefined;
-  }
-  const slot = identity & runtime.mask;
-  const { i32 } = runtime;
+  const live = liveSlot(identity);
+  if (live === undefined) return undefined;
+  const { i32, mask, slot } = live;
   const owner = SLOTS + 2 * slot;
-  // The name was written before the identity was published (see spawnChild).
-  if (Atomics.load(i32, owner) !== identity) return undefined;
-  const word = nameWord(runtime.mask + 1, slot);
+  // (liveSlot saw the identity: its name was written before it was published, see spawnChild.)
+  const word = nameWord(mask + 1, slot);
   const length = Atomics.load(i32, word);
   if (length <= 0 || length > NAME_MAX_BYTES) return undefined;
   // Word by word with Atomics.load (ordered before the owner re-check below, which a plain

@@ -87,8 +87,16 @@ describe("atomically: several operations as one step", () => {
   }, 70_000);
 });
 
-/** Starts a worker that dies inside `atomically` after its first write; resolves once it is dead. */
-async function dieHolding(kind: "dict" | "list", handle: unknown): Promise<number> {
+/**
+ * Starts a worker that dies inside `atomically` after its first write; resolves once it is dead.
+ * `whileHeld` runs while the worker holds the lock, before it is terminated (to leave in memory
+ * what a death at another point would leave).
+ */
+async function dieHolding(
+  kind: "dict" | "list",
+  handle: unknown,
+  whileHeld?: () => void,
+): Promise<number> {
   const cell = new SharedArrayBuffer(8);
   const worker = startWorker(scenarios, "dieInAtomically", {
     args: [kind, handle, cell],
@@ -100,6 +108,7 @@ async function dieHolding(kind: "dict" | "list", handle: unknown): Promise<numbe
   }
   const identity = Atomics.load(i32, 0);
   if (identity === 0) throw new Error("the worker never took the lock");
+  whileHeld?.();
   await withTimeLimit(worker.terminate(), 10_000, "terminate");
   expect(isThreadAlive(identity)).toBe(false);
   return identity;
@@ -147,20 +156,12 @@ describe("a worker that dies holding a container's lock", () => {
     const i32 = new Int32Array(handle.buffer);
     const slots = i32[SLOTS] as number;
     const entries = (HEADER_BYTES >> 2) + slots;
-    const cell = new SharedArrayBuffer(8);
-    const worker = startWorker(scenarios, "dieInAtomically", {
-      args: ["dict", handle, cell],
-      stdio: false,
+    await dieHolding("dict", handle, () => {
+      i32[entries + 1] = -1; // entry 0 ("a") deleted, its index slot not yet
+      // Entry 1 ("b") added, its index slot not yet written.
+      const index = HEADER_BYTES >> 2;
+      for (let slot = 0; slot < slots; slot++) if (i32[index + slot] === 2) i32[index + slot] = 0;
     });
-    const c32 = new Int32Array(cell);
-    for (let i = 0; i < 2000 && Atomics.load(c32, 0) === 0; i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(Atomics.load(c32, 0)).not.toBe(0);
-    i32[entries + 1] = -1; // entry 0 ("a") deleted, its index slot not yet
-    // Entry 1 ("b") added, its index slot not yet written.
-    const index = HEADER_BYTES >> 2;
-    for (let slot = 0; slot < slots; slot++) if (i32[index + slot] === 2) i32[index + slot] = 0;
-    await withTimeLimit(worker.terminate(), 10_000, "terminate");
     expect(() => dict.get("b")).toThrow(OwnerDiedError);
     expect([...dict]).toEqual([
       ["b", 2],
@@ -175,18 +176,11 @@ describe("a worker that dies holding a container's lock", () => {
     // Now damage that cannot be repaired: an index slot pointing past the entries.
     const broken = new SharedDict<string, number>([["x", 1]]);
     const b32 = new Int32Array(broken.handle.buffer);
-    const cell2 = new SharedArrayBuffer(8);
-    const worker2 = startWorker(scenarios, "dieInAtomically", {
-      args: ["dict", broken.handle, cell2],
-      stdio: false,
+    await dieHolding("dict", broken.handle, () => {
+      let at = HEADER_BYTES >> 2;
+      while (b32[at] === 0) at++;
+      b32[at] = 1000;
     });
-    const d32 = new Int32Array(cell2);
-    for (let i = 0; i < 2000 && Atomics.load(d32, 0) === 0; i++)
-      await new Promise((r) => setTimeout(r, 5));
-    let at = HEADER_BYTES >> 2;
-    while (b32[at] === 0) at++;
-    b32[at] = 1000;
-    await withTimeLimit(worker2.terminate(), 10_000, "terminate");
     expect(() => broken.get("x")).toThrow(InvalidHandleError);
     expect(b32[BROKEN]).toBe(1);
     expect(broken.getLock().locked).toBe(false);
@@ -197,17 +191,9 @@ describe("a worker that dies holding a container's lock", () => {
     const dict = new SharedDict<string, number>([["a", 1]]);
     const i32 = new Int32Array(dict.handle.buffer);
     expect(i32[REBUILDING]).toBe(0);
-    const cell = new SharedArrayBuffer(8);
-    const worker = startWorker(scenarios, "dieInAtomically", {
-      args: ["dict", dict.handle, cell],
-      stdio: false,
+    await dieHolding("dict", dict.handle, () => {
+      i32[REBUILDING] = 1; // what a holder killed between the first and the last rewritten word leaves
     });
-    const c32 = new Int32Array(cell);
-    for (let i = 0; i < 2000 && Atomics.load(c32, 0) === 0; i++)
-      await new Promise((r) => setTimeout(r, 5));
-    expect(Atomics.load(c32, 0)).not.toBe(0);
-    i32[REBUILDING] = 1; // what a holder killed between the first and the last rewritten word leaves
-    await withTimeLimit(worker.terminate(), 10_000, "terminate");
     expect(() => dict.get("a")).toThrow(/in the middle of reorganizing the tables/);
     expect(i32[BROKEN]).toBe(1);
     expect(dict.getLock().locked).toBe(false);
@@ -219,19 +205,11 @@ describe("a worker that dies holding a container's lock", () => {
     const cut = async (damage: (entries: number[], i32: Int32Array, base: number) => void) => {
       const list = new SharedList<unknown>(["a", "b", "c"]);
       const i32 = new Int32Array(list.handle.buffer);
-      const cell = new SharedArrayBuffer(8);
-      const worker = startWorker(scenarios, "dieInAtomically", {
-        args: ["list", list.handle, cell],
-        stdio: false,
+      await dieHolding("list", list.handle, () => {
+        const base = HEADER_BYTES >> 2;
+        const entries = [0, 1, 2, 3].map((k) => i32[base + 2 * k + 1] as number);
+        damage(entries, i32, base);
       });
-      const c32 = new Int32Array(cell);
-      for (let i = 0; i < 2000 && Atomics.load(c32, 0) === 0; i++)
-        await new Promise((r) => setTimeout(r, 5));
-      expect(Atomics.load(c32, 0)).not.toBe(0);
-      const base = HEADER_BYTES >> 2;
-      const entries = [0, 1, 2, 3].map((k) => i32[base + 2 * k + 1] as number);
-      damage(entries, i32, base);
-      await withTimeLimit(worker.terminate(), 10_000, "terminate");
       return { list, i32 };
     };
     // insert(0, 1) on [a, b, c] after its entry was written, before COUNT: finished.

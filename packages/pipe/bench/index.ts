@@ -2,11 +2,10 @@
 import { type BenchCase, runBench } from "@sabkit/bench";
 import { type ScenarioWorker, startWorker } from "@sabkit/test-utils";
 // One implementation of the ceiling row for queue's and pipe's bulk benches (bench code, not published).
-import { BARE_RING, BareRingProducer, spotSamples } from "../../queue/bench/bare-ring.js";
+import { bareRingCase } from "../../queue/bench/bare-ring.js";
 import { type Connection, Pipe } from "../src/index.js";
 
 const peer = new URL("./peer.worker.ts", import.meta.url);
-const bareRing = new URL("../../queue/bench/bare-ring.ts", import.meta.url);
 const ROUND_TRIPS = 1000;
 const CHUNK = 64 * 1024;
 const TOTAL = 16 * 1024 * 1024; // bytes per timed call
@@ -103,7 +102,6 @@ const sourceChunks = Array.from({ length: TOTAL / CHUNK }, (_, k) =>
   source.slice(k * CHUNK, (k + 1) * CHUNK),
 );
 const inCacheTarget = new Uint8Array(RING);
-let bare: BareRingProducer | undefined;
 
 const MEMCPY_STREAM = "memcpy of the same stream (dst.set(src), one thread)";
 const throughput = {
@@ -130,26 +128,7 @@ const throughput = {
         for (let at = 0; at < TOTAL; at += CHUNK) inCacheTarget.set(inCacheChunk, at % RING);
       },
     },
-    {
-      name: BARE_RING,
-      ops: TOTAL,
-      setup: () => {
-        bare = new BareRingProducer(RING, CHUNK);
-        worker = startWorker(bareRing, "bareRingConsumer", {
-          args: [bare.control, bare.ring, CHUNK, TOTAL, spotSamples(source)],
-        });
-      },
-      teardown: async () => {
-        bare?.stop();
-        await worker?.result;
-        await stop();
-      },
-      run: () => {
-        const ring = bare!;
-        for (let at = 0; at < TOTAL; at += CHUNK) ring.push(source, at);
-        ring.drain();
-      },
-    },
+    bareRingCase({ source, ringBytes: RING, chunk: CHUNK, ops: TOTAL }),
     {
       name: "MessageChannel postMessage (copy)",
       ops: TOTAL,

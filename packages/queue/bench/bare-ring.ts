@@ -32,6 +32,8 @@
  */
 import { notify, waitSync } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
+import type { BenchCase } from "@sabkit/bench";
+import { type ScenarioWorker, startWorker } from "@sabkit/test-utils";
 
 /** The row's name in both benches. */
 export const BARE_RING = "bare two-thread ring, no library (ceiling)";
@@ -203,4 +205,43 @@ export function bareRingConsumer(
       notify(i32, TAIL);
     }
   }
+}
+
+/**
+ * The ceiling row as a bench case: each timed call pushes all of `source`,
+ * `chunk` bytes at a time, through a `ringBytes` ring to a consumer worker
+ * (this module's bareRingConsumer), and waits until it has taken everything.
+ * `ops` is what one call counts as (bytes, or values of the library case).
+ */
+export function bareRingCase(options: {
+  readonly source: Uint8Array;
+  readonly ringBytes: number;
+  readonly chunk: number;
+  readonly ops: number;
+}): BenchCase {
+  const { source, ringBytes, chunk, ops } = options;
+  let bare: BareRingProducer | undefined;
+  let worker: ScenarioWorker | undefined;
+  return {
+    name: BARE_RING,
+    ops,
+    setup: () => {
+      bare = new BareRingProducer(ringBytes, chunk);
+      worker = startWorker(new URL(import.meta.url), "bareRingConsumer", {
+        args: [bare.control, bare.ring, chunk, source.length, spotSamples(source)],
+      });
+    },
+    teardown: async () => {
+      bare?.stop();
+      await worker?.result;
+      await worker?.terminate();
+      bare = undefined;
+      worker = undefined;
+    },
+    run: () => {
+      const ring = bare!;
+      for (let at = 0; at < source.length; at += chunk) ring.push(source, at);
+      ring.drain();
+    },
+  };
 }

@@ -8,10 +8,9 @@ import { Encoder as CborEncoder } from "cbor-x";
 import { Packr } from "msgpackr";
 import { RingBuffer as PeerRing } from "ringbuf.js";
 import { Queue, RingBuffer } from "../src/index.js";
-import { BARE_RING, BareRingProducer, spotSamples } from "./bare-ring.js";
+import { bareRingCase } from "./bare-ring.js";
 
 const peer = new URL("./peer.worker.ts", import.meta.url);
-const bareRing = new URL("./bare-ring.ts", import.meta.url);
 const SMALL_OBJECT = { id: 12345, name: "alpha", tags: ["x", "y"], score: 3.5 };
 const BYTES_4K = new Uint8Array(4096).fill(7);
 const PAYLOADS = {
@@ -260,7 +259,6 @@ const inCacheBlock = new Float64Array(BLOCK).fill(1);
 const inCacheTarget = new Float64Array(RING_CAPACITY);
 
 const bulkBytes = new Uint8Array(bulkSource.buffer);
-let bare: BareRingProducer | undefined;
 
 const MEMCPY_STREAM = "memcpy of the same stream (dst.set(src), one thread)";
 const bulkValues = {
@@ -289,26 +287,12 @@ const bulkValues = {
           inCacheTarget.set(inCacheBlock, i % RING_CAPACITY);
       },
     },
-    {
-      name: BARE_RING,
+    bareRingCase({
+      source: bulkBytes,
+      ringBytes: RING_CAPACITY * 8,
+      chunk: BLOCK * 8,
       ops: BULK_VALUES,
-      setup: () => {
-        bare = new BareRingProducer(RING_CAPACITY * 8, BLOCK * 8);
-        worker = startWorker(bareRing, "bareRingConsumer", {
-          args: [bare.control, bare.ring, BLOCK * 8, BULK_VALUES * 8, spotSamples(bulkBytes)],
-        });
-      },
-      teardown: async () => {
-        bare?.stop();
-        await worker?.result;
-        await stopWorker();
-      },
-      run: () => {
-        const ring = bare!;
-        for (let at = 0; at < BULK_VALUES * 8; at += BLOCK * 8) ring.push(bulkBytes, at);
-        ring.drain();
-      },
-    },
+    }),
     {
       name: "ringbuf.js push/pop",
       ops: BULK_VALUES,

@@ -231,18 +231,13 @@ const singleValues = {
       },
     },
     {
-      name: "RingBuffer tryPushValue/tryPopValue",
+      name: "RingBuffer pushValue/popValue",
       ops: RING_VALUES,
       setup: startRing(1, RING_VALUES),
       teardown: stopRing,
       run: () => {
         target++;
-        for (let i = 0; i < RING_VALUES; i++) {
-          if (!ring.tryPushValue(i)) {
-            one[0] = i;
-            ring.pushAll(one);
-          }
-        }
+        for (let i = 0; i < RING_VALUES; i++) ring.pushValue(i);
         awaitDone();
       },
     },

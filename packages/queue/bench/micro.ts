@@ -51,9 +51,7 @@ async function ringCase(name: string, mode: "bulk" | "single", values: number): 
     if (mode === "bulk") {
       for (let i = 0; i < values; i += BLOCK) ring.pushAll(src.subarray(i, i + BLOCK));
     } else {
-      for (let i = 0; i < values; i++) {
-        if (!ring.tryPushValue(i)) ring.pushAll(src.subarray(i, i + 1));
-      }
+      for (let i = 0; i < values; i++) ring.pushValue(i);
     }
     for (;;) {
       const seen = Atomics.load(done, 0);
@@ -70,7 +68,7 @@ async function ringCase(name: string, mode: "bulk" | "single", values: number): 
 }
 
 await ringCase("RingBuffer pushAll/popSome (1,024-value blocks, src -> dst)", "bulk", N);
-await ringCase("RingBuffer tryPushValue/tryPopValue", "single", 1 << 16);
+await ringCase("RingBuffer pushValue/popValue", "single", 1 << 16);
 
 console.log("\n| case | best ns/value | median ns/value | best M values/s |");
 console.log("| --- | ---: | ---: | ---: |");

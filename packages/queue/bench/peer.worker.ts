@@ -91,18 +91,13 @@ export function ringConsumer(
   block: number,
 ): number {
   const ring = RingBuffer.from<Float64Array>(handle);
-  const into = new Float64Array(block);
   const destination = new Float64Array(block === 1 ? 1 : every);
   let count = 0;
   let sink = 0;
   try {
     for (;;) {
       if (block === 1) {
-        const value = ring.tryPopValue();
-        if (value === undefined) {
-          ring.popSome(into);
-          sink += into[0] as number;
-        } else sink += value;
+        sink += ring.popValue();
         if (++count % every === 0) bump(done);
       } else {
         const at = count % every;
@@ -152,7 +147,8 @@ export function peerRingConsumer(
 /**
  * bench/micro.ts' consumer: pops `values` values per run (blocks of `block`
  * into one large destination, or one at a time) `runs` times, bumping
- * `done[0]` after each run. Returns [empty pops that had to wait].
+ * `done[0]` after each run. Returns [block pops that found the ring empty (0 for
+ * one-value runs, which would need an extra look per value to count them)].
  */
 export function ringDrain(
   _ctx: unknown,
@@ -170,14 +166,8 @@ export function ringDrain(
     let got = 0;
     if (block === 1) {
       while (got < values) {
-        const value = ring.tryPopValue();
-        if (value === undefined) {
-          waits++;
-          got += ring.popSome(into.subarray(got, got + 1));
-        } else {
-          sink += value;
-          got++;
-        }
+        sink += ring.popValue();
+        got++;
       }
     } else {
       while (got < values) {

@@ -50,6 +50,39 @@ describe("RingBuffer in one thread", () => {
     expect(ring.availableRead).toBe(2);
   });
 
+  it("pushValue/popValue and their async forms: values in order, TimeoutError, AbortError, ClosedError", async () => {
+    const ring = new RingBuffer(Int32Array, 2);
+    expect(() => ring.popValue({ timeout: 20 })).toThrow(TimeoutError);
+    await expect(ring.popValueAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
+    ring.pushValue(-5);
+    await ring.pushValueAsync(7);
+    expect(() => ring.pushValue(9, { timeout: 20 })).toThrow(TimeoutError);
+    expect(() => ring.pushValue(9, { timeout: 20 })).toThrow(/RingBuffer\.pushValue/);
+    const controller = new AbortController();
+    const blocked = ring.pushValueAsync(9, { signal: controller.signal });
+    controller.abort("stop");
+    await expect(blocked).rejects.toMatchObject({ name: "AbortError", cause: "stop" });
+    const later = ring.pushValueAsync(11, { timeout: 5000 });
+    expect(ring.popValue()).toBe(-5);
+    await later;
+    expect([ring.popValue(), await ring.popValueAsync()]).toEqual([7, 11]);
+    const waiting = ring.popValueAsync({ timeout: 5000 });
+    setTimeout(() => ring.close(), 10);
+    await expect(waiting).rejects.toBeInstanceOf(ClosedError);
+    expect(() => ring.popValue()).toThrow(ClosedError);
+    expect(() => ring.pushValue(1)).toThrow(ClosedError);
+    await expect(ring.pushValueAsync(1)).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it("after close(), a push throws ClosedError even when there is room", () => {
+    const ring = new RingBuffer(Uint8Array, 4);
+    ring.close();
+    expect(() => ring.push(new Uint8Array([1]))).toThrow(ClosedError);
+    expect(() => ring.tryPushValue(1)).toThrow(ClosedError);
+    expect(() => ring.pushAll([1])).toThrow(ClosedError);
+    expect(ring.availableRead).toBe(0);
+  });
+
   it("close: push throws ClosedError; pop drains, then throws ClosedError; a waiting pop wakes", async () => {
     const ring = new RingBuffer(Uint8Array, 4);
     ring.push(new Uint8Array([7]));
@@ -125,6 +158,25 @@ describe("RingBuffer across two workers", () => {
         });
         expect(producer, `seed ${seed}`).toEqual([total, 0]);
         expect(consumer, `seed ${seed}`).toEqual([total, 0]);
+      }
+    },
+    130_000,
+  );
+
+  it.each([1, 3, 1024])(
+    "capacity %i, pushValue/popValue one by one (sync and async), indices near 2^31: strict order, none lost",
+    async (capacity) => {
+      for (const useAsync of [false, true]) {
+        const total = scaled(useAsync ? 20_000 : 200_000);
+        const ring = new RingBuffer(Float64Array, capacity);
+        startRingIndicesAt(ring.handle, 2 ** 31 - Math.floor(total / 2));
+        const [producer, consumer] = await runInWorkers<number[]>(scenarios, "oneByOne", {
+          workers: 2,
+          args: [ring.handle, total, useAsync],
+          timeoutMs: 60_000,
+        });
+        expect(producer, `async ${useAsync}`).toEqual([total, 0]);
+        expect(consumer, `async ${useAsync}`).toEqual([total, 0]);
       }
     },
     130_000,

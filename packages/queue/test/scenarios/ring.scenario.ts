@@ -102,3 +102,41 @@ export function bulk(
   }
   return [expected, errors];
 }
+
+/**
+ * One value at a time: worker 0 pushes 0 … total-1 with pushValue (or
+ * pushValueAsync), then closes; worker 1 pops with popValue (or
+ * popValueAsync) until ClosedError and checks each value is the next one.
+ * Returns [values, errors].
+ */
+export async function oneByOne(
+  ctx: ScenarioContext,
+  handle: unknown,
+  total: number,
+  useAsync: boolean,
+): Promise<number[]> {
+  const ring = RingBuffer.from<Float64Array>(handle);
+  const wait = { timeout: 60_000 };
+  if (ctx.index === 0) {
+    for (let i = 0; i < total; i++) {
+      if (useAsync) await ring.pushValueAsync(i, wait);
+      else ring.pushValue(i, wait);
+    }
+    ring.close();
+    return [total, 0];
+  }
+  let expected = 0;
+  let errors = 0;
+  for (;;) {
+    let value: number;
+    try {
+      value = useAsync ? await ring.popValueAsync(wait) : ring.popValue(wait);
+    } catch (error) {
+      if (error instanceof ClosedError) break;
+      throw error;
+    }
+    if (value !== expected) errors++;
+    expected++;
+  }
+  return [expected, errors];
+}

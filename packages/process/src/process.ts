@@ -330,6 +330,8 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
       // The identity was marked alive for a thread that never started.
       child.onExit(-1);
       // DataCloneError, or Node's error for a MessagePort not transferred: name the argument.
+      // Anything else (execArgv Node refuses, …) is not about the arguments: it goes out as it is.
+      if (!isCloneFailure(error)) throw error;
       if (findUncloneable(this.#args, "args") !== undefined) {
         throw uncloneableError(this.#args, "args", error);
       }
@@ -495,4 +497,11 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
           : `exitcode=${this.exitCode}`;
     return `Process(${this.#name}, ${state}${this.#daemon ? " daemon" : ""})`;
   }
+}
+
+/** Errors of structured clone or of the transfer list (Node's codes name them). */
+function isCloneFailure(error: unknown): boolean {
+  if (error === null || typeof error !== "object") return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === "DataCloneError" || (typeof code === "string" && code.includes("TRANSFER"));
 }

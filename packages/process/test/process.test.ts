@@ -432,6 +432,26 @@ describe("arguments", () => {
     }
   });
 
+  it("an error that is not about the arguments (execArgv Node refuses) is not blamed on a transferred port", async () => {
+    const { MessageChannel } = await import("node:worker_threads");
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const p = new Process({
+        target: tasks,
+        args: [{ port: port1 }],
+        transfer: [port1],
+        execArgv: ["--max-semi-space-size=64"],
+      });
+      expect(() => p.start()).toThrow(
+        expect.objectContaining({ code: "ERR_WORKER_INVALID_EXEC_ARGV" }),
+      );
+      expect(p.pid).toBeNull();
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+
   it("a forged handle record in args fails in the process with InvalidHandleError", async () => {
     const forged = { "$sabkit.handle": { kind: "no.such-kind", version: 1, package: "./evil.js" } };
     const p = new Process({ target: tasks, args: [forged] }).start();

@@ -627,6 +627,50 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     }
   }
 
+  /**
+   * Waits until there is an item to take, or the queue is closed, without
+   * taking it (`timeout` ms at most). For a consumer that takes with
+   * `tryGetMany` once woken, or that watches several queues; the try form is
+   * `!empty()`. With other consumers, one of them may take the item first.
+   *
+   * @throws TimeoutError.
+   */
+  waitReadable(options?: WaitOptions): void {
+    const deadline = Deadline.from(options, `${this.#name}.waitReadable options`);
+    const i32 = this.i32;
+    for (let spin = 0; spin < SPINS; spin++) {
+      if (this.#readable()) return;
+      spinWait(spin);
+    }
+    for (;;) {
+      deadline.throwIfAborted();
+      if (deadline.expired)
+        throw deadline.timeoutError(`${this.#name}.waitReadable (waiting for an item)`);
+      // Register, then re-check: a put after the re-check moves DATA_SEQ and sees the waiter.
+      const seq = Atomics.load(i32, DATA_SEQ);
+      Atomics.add(i32, DATA_WAITERS, 1);
+      try {
+        if (this.#readable()) return;
+        waitSync(i32, DATA_SEQ, seq, deadline.remainingMs());
+      } finally {
+        Atomics.sub(i32, DATA_WAITERS, 1);
+      }
+    }
+  }
+
+  /** `waitReadable` that never blocks the thread (`signal` aborts it). */
+  async waitReadableAsync(options?: WaitOptions): Promise<void> {
+    const deadline = Deadline.from(options, `${this.#name}.waitReadableAsync options`);
+    while (!this.#readable()) {
+      await this.#waitAsync(DATA_SEQ, DATA_WAITERS, deadline, "waitReadableAsync", undefined);
+    }
+  }
+
+  /** An item is there, or the queue is closed (snapshots: COUNT is stored under the lock, CLOSED by close()). */
+  #readable(): boolean {
+    return Atomics.load(this.i32, COUNT) !== 0 || Atomics.load(this.i32, CLOSED) !== 0;
+  }
+
   /** Python's `get_nowait`. @throws EmptyError when empty; ClosedError once closed and drained. */
   getNowait(): T {
     const result = this.tryGet();

@@ -138,6 +138,27 @@ describe("Queue: Python's semantics in one thread", () => {
     });
   });
 
+  it("waitReadable/waitReadableAsync wait for an item without taking it; TimeoutError, AbortError; close ends the wait", async () => {
+    const q = new Queue<number>();
+    expect(() => q.waitReadable({ timeout: 20 })).toThrow(TimeoutError);
+    await expect(q.waitReadableAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
+    const controller = new AbortController();
+    const aborted = q.waitReadableAsync({ signal: controller.signal });
+    controller.abort("enough");
+    await expect(aborted).rejects.toMatchObject({ name: "AbortError", cause: "enough" });
+    const waiting = q.waitReadableAsync({ timeout: 5000 });
+    setTimeout(() => q.put(7), 10);
+    await waiting;
+    q.waitReadable({ timeout: 0 });
+    expect(q.qsize()).toBe(1); // nothing was taken
+    expect(q.get()).toBe(7);
+    const closing = q.waitReadableAsync({ timeout: 5000 });
+    setTimeout(() => q.close(), 10);
+    await closing;
+    q.waitReadable();
+    expect(() => q.get()).toThrow(ClosedError);
+  });
+
   it("for await receives every item until the queue is closed and drained", async () => {
     const queue = new Queue<number>();
     queue.putMany([1, 2, 3]);

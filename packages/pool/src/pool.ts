@@ -12,8 +12,13 @@
  *   of the outstanding work per worker) so long tasks spread over workers.
  * - **Results.** Every worker publishes each record's result in one shared
  *   results queue before starting the next record; the parent drains it with
- *   `tryGetMany` (spinning briefly) and one `getManyAsync` (`waitAsync`) per
- *   batch when it runs dry.
+ *   `tryGetMany` (spinning briefly), and when it runs dry sleeps in
+ *   `waitReadableAsync` (`waitAsync`), which takes nothing: results are taken
+ *   only synchronously and handled at once, so always in order.
+ * - **Long synchronous submission runs.** A loop of `apply` calls never yields
+ *   to the microtask flush; every EAGER_RECORDS calls, `apply` itself handles
+ *   the results that are in and flushes, so the workers run while the loop
+ *   goes on.
  * - **Crash recovery.** A worker stores the seq of the record it starts in
  *   its slot (`slot.ts`). When it exits, the parent drains the results queue,
  *   then rejects the unanswered records with seq <= STARTED (they were running)
@@ -240,6 +245,8 @@ const WINDOW = CANCEL_WORDS / 2;
 export const SEQ_RANGE = { first: 1, last: 2 ** 31 - 1 };
 /** Most records sent to one worker in one commit. */
 const BATCH_RECORDS = 512;
+/** A synchronous run of this many submissions drains results and flushes without waiting for its end. */
+const EAGER_RECORDS = 1024;
 /** Results taken per drain. */
 const DRAIN_MAX = 4096;
 const DRAIN_SPINS = 16;
@@ -348,6 +355,8 @@ export class Pool<M = AnyTasks> {
   #queued = 0;
   #inFlight = 0;
   #flushScheduled = false;
+  /** Records queued since the last flush (see EAGER_RECORDS). */
+  #sinceFlush = 0;
   #draining = false;
   #closed = false;
   #terminated = false;
@@ -718,6 +727,12 @@ export class Pool<M = AnyTasks> {
     }
     this.#pending.push(rec);
     this.#queued++;
+    // A long synchronous run of submissions (a loop of apply calls) would leave the workers idle
+    // until it ends: every EAGER_RECORDS of them, take the results that are in and send.
+    if (++this.#sinceFlush >= EAGER_RECORDS) {
+      this.#drainNow();
+      this.#flush();
+    }
     this.#scheduleFlush();
     return rec;
   }
@@ -758,6 +773,7 @@ export class Pool<M = AnyTasks> {
 
   /** Sends waiting records to workers with room, in rounds. */
   #flush(): void {
+    this.#sinceFlush = 0;
     if (this.#queued === 0 || this.#terminated) return;
     const live = this.#workers.filter((w): w is Worker => w !== undefined && !w.retiring);
     if (live.length === 0) return;
@@ -934,12 +950,14 @@ export class Pool<M = AnyTasks> {
           if (this.#results.qsize() !== 0) results = this.#results.tryGetMany(DRAIN_MAX);
         }
         if (results.length === 0) {
+          // Waits without taking: results are only ever taken by a synchronous tryGetMany and
+          // handled at once, so they are handled in order even when apply() drains (#enqueue).
           try {
-            results = await this.#results.getManyAsync(DRAIN_MAX, { timeout: DRAIN_WAIT_MS });
+            await this.#results.waitReadableAsync({ timeout: DRAIN_WAIT_MS });
           } catch (error) {
-            if (error instanceof TimeoutError) continue;
-            throw error;
+            if (!(error instanceof TimeoutError)) throw error;
           }
+          continue;
         }
         this.#handleResults(results);
         this.#flush();

@@ -26,6 +26,24 @@ describe("results", () => {
   );
 
   test(
+    "a synchronous loop of 20,000 apply calls sends tasks before it ends; every result is exact",
+    async () => {
+      await withPool({}, async (pool) => {
+        const n = 20_000;
+        const promises: Promise<number>[] = [];
+        for (let i = 0; i < n; i++) promises.push(pool.apply("square", [i]));
+        // Without the eager flush every task would still wait in the parent here.
+        const { queued, inFlight, completed } = pool.stats();
+        expect(queued).toBeLessThan(n);
+        expect(queued + inFlight + completed).toBe(n);
+        expect(await Promise.all(promises)).toEqual(range(n).map((x) => x * x));
+        expect(pool.stats().completed).toBe(n);
+      });
+    },
+    T,
+  );
+
+  test(
     "apply, submit, starmap and map with every chunksize give exact results",
     async () => {
       await withPool({}, async (pool) => {

@@ -170,8 +170,16 @@ function spawnNode(init: InitMessage, options: SpawnOptions, events: ChildEvents
   };
 }
 
-function sourceExecArgv(given: string[] | undefined): string[] {
+/**
+ * The execArgv of a worker that runs our TypeScript sources: the given (or
+ * the parent's) flags plus `--conditions=source`. When the parent already has
+ * that condition and none were given, undefined: Node then inherits the
+ * parent's flags itself, V8 flags (`--trace-gc`, …) included, which it
+ * refuses in an explicit execArgv.
+ */
+function sourceExecArgv(given: string[] | undefined): string[] | undefined {
   const proc = (globalThis as unknown as { process: NodeJS.Process }).process;
+  if (given === undefined && proc.execArgv.includes("--conditions=source")) return undefined;
   const inherited = (given ?? proc.execArgv).filter((arg) => arg !== "--conditions=source");
   return [...inherited, "--conditions=source"];
 }

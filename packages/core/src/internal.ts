@@ -65,3 +65,4 @@ export {
   type KindReviver,
   registerKind,
 } from "./share.js";
+export { TYPED_ARRAY_TYPES } from "./typed-arrays.js";

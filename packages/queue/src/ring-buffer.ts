@@ -63,6 +63,7 @@ import {
   defineKind,
   defineLayout,
   registerKind,
+  TYPED_ARRAY_TYPES,
   validateCount,
 } from "@sabkit/core/internal";
 
@@ -131,20 +132,8 @@ export interface RingElementType<A extends RingElementArray> {
   readonly name: string;
 }
 
-const ELEMENT_TYPES = [
-  undefined,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-] as const;
+/** Element types by the code kept in the header (core's stable typed-array codes). */
+const ELEMENT_TYPES = TYPED_ARRAY_TYPES;
 
 /** The value type of an element array. */
 export type ElementOf<A extends RingElementArray> = A extends BigInt64Array | BigUint64Array

@@ -56,6 +56,7 @@
  * length against the bytes left, so corrupted input is a RangeError, never a
  * huge allocation or an endless loop.
  */
+import { TYPED_ARRAY_TYPES } from "../typed-arrays.js";
 import type { Codec } from "./codec.js";
 
 const T_UNDEFINED = 0;
@@ -81,21 +82,8 @@ const T_REF = 19;
 const T_BOXED = 20;
 const T_UTF16 = 21;
 
-// Typed-array constructors by type byte (1-based; 12 = DataView).
-const VIEW_TYPES = [
-  undefined,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-] as const;
+// Typed-array constructors by type byte (TYPED_ARRAY_TYPES; 12 = DataView).
+const VIEW_TYPES = TYPED_ARRAY_TYPES;
 const T_VIEW_DATAVIEW = 12;
 
 const ERROR_TYPES: Record<string, ErrorConstructor> = {

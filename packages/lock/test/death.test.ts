@@ -1,5 +1,5 @@
 import { type Guard, isThreadAlive, OwnerDiedError, share } from "@sabkit/core";
-import { runInWorkers, startWorker, withTimeLimit } from "@sabkit/test-utils";
+import { runInWorkers, startWorker, waitForWord, withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { Condition, Lock, RLock } from "../src/index.js";
 import { DEPTH, WAITERS } from "../src/internal.js";
@@ -15,12 +15,7 @@ async function holder(lock: Lock | RLock, counter: Int32Array, mode: "hang" | "t
     args: [share({ lock, counter }), cell, mode, depth],
     stdio: false,
   });
-  const i32 = new Int32Array(cell);
-  for (let i = 0; i < 2000 && Atomics.load(i32, 0) === 0; i++) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  const identity = Atomics.load(i32, 0);
-  if (identity === 0) throw new Error("the holder never took the lock");
+  const identity = await waitForWord(new Int32Array(cell), "the holder never took the lock");
   return { worker, identity };
 }
 
@@ -91,8 +86,7 @@ describe("owner death (robust lock, EOWNERDEAD)", () => {
       args: (index) => [share({ lock, counter }), cell, index === 1],
       timeoutMs: 30_000,
     });
-    const i32 = new Int32Array(cell);
-    while (Atomics.load(i32, 1) === 0) await new Promise((r) => setTimeout(r, 5));
+    await waitForWord(new Int32Array(cell).subarray(1), "the waiter never started waiting");
     await new Promise((r) => setTimeout(r, 100)); // both asleep
     await worker.terminate();
     const outcomes = await results;

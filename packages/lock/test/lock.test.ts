@@ -6,7 +6,7 @@ import {
   share,
   TimeoutError,
 } from "@sabkit/core";
-import { runInWorkers, scaled, startWorker, withTimeLimit } from "@sabkit/test-utils";
+import { runInWorkers, scaled, startWorker, waitForWord, withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { Condition, Lock, RLock, RwLock } from "../src/index.js";
 import { HANDOFF_AFTER, HEIR, STATE, WAITERS } from "../src/internal.js";
@@ -156,7 +156,7 @@ describe("single-thread semantics", () => {
     });
     try {
       const i32 = new Int32Array(cell);
-      while (Atomics.load(i32, 0) === 0) await new Promise((r) => setTimeout(r, 5));
+      await waitForWord(i32, "the worker never took the lock");
       expect(() => lock.acquire({ timeout: 0 })).toThrow(TimeoutError);
       expect(() => lock.acquire({ timeout: 30 })).toThrow(
         /Lock.acquire on lock "held" timed out after 30 ms/,

@@ -1,5 +1,5 @@
 import { InvalidHandleError, isThreadAlive, OwnerDiedError } from "@sabkit/core";
-import { runInWorkers, scaled, startWorker, withTimeLimit } from "@sabkit/test-utils";
+import { runInWorkers, scaled, startWorker, waitForWord, withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { Namespace, SharedDict, SharedList } from "../src/index.js";
 import { BROKEN, COUNT, HEADER_BYTES, REBUILDING, SLOTS } from "../src/internal.js";
@@ -102,12 +102,7 @@ async function dieHolding(
     args: [kind, handle, cell],
     stdio: false,
   });
-  const i32 = new Int32Array(cell);
-  for (let i = 0; i < 2000 && Atomics.load(i32, 0) === 0; i++) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  const identity = Atomics.load(i32, 0);
-  if (identity === 0) throw new Error("the worker never took the lock");
+  const identity = await waitForWord(new Int32Array(cell), "the worker never took the lock");
   whileHeld?.();
   await withTimeLimit(worker.terminate(), 10_000, "terminate");
   expect(isThreadAlive(identity)).toBe(false);

@@ -1,7 +1,14 @@
 export { checkHistory, describeHistory, type HistoryItem, type HistoryReport } from "./history.js";
 export { readmeAndExample } from "./readme.js";
 export { INHERITED_KEY, SPAWN_HOOK, type SpawnedChild, type SpawnHook } from "./runtime-link.js";
-export { scaled, seededRandom, stressScale, testSeed, withTimeLimit } from "./stress.js";
+export {
+  scaled,
+  seededRandom,
+  stressScale,
+  testSeed,
+  waitForWord,
+  withTimeLimit,
+} from "./stress.js";
 export {
   type RunOptions,
   runInWorkers,

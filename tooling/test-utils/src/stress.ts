@@ -37,6 +37,24 @@ export async function withTimeLimit<T>(promise: Promise<T>, ms: number, what: st
 }
 
 /**
+ * Waits until another thread stores a non-zero value in `word[0]` (a worker
+ * that reached the point a test waits for: took a lock, say, storing its
+ * identity), polling every 5 ms for `ms` at most; returns the value.
+ *
+ * @throws Error `${what}` when nothing was stored in time.
+ */
+export async function waitForWord(word: Int32Array, what: string, ms = 10_000): Promise<number> {
+  const deadline = performance.now() + ms;
+  // The other thread's Atomics.store of word[0] is seen by this load.
+  while (Atomics.load(word, 0) === 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const value = Atomics.load(word, 0);
+  if (value === 0) throw new Error(`${what} (nothing stored within ${ms} ms)`);
+  return value;
+}
+
+/**
  * A small seeded PRNG (mulberry32) so that randomized tests replay exactly:
  * print the seed on failure, pass it back to reproduce.
  */

@@ -357,6 +357,8 @@ export class Pool<M = AnyTasks> {
   #flushScheduled = false;
   /** Records queued since the last flush (see EAGER_RECORDS). */
   #sinceFlush = 0;
+  /** True while #flush or #drainNow runs (user getters called from there may call apply). */
+  #sending = false;
   #draining = false;
   #closed = false;
   #terminated = false;
@@ -729,9 +731,18 @@ export class Pool<M = AnyTasks> {
     this.#queued++;
     // A long synchronous run of submissions (a loop of apply calls) would leave the workers idle
     // until it ends: every EAGER_RECORDS of them, take the results that are in and send.
-    if (++this.#sinceFlush >= EAGER_RECORDS) {
-      this.#drainNow();
-      this.#flush();
+    // Not while a flush or drain is on the stack: encoding arguments runs their getters, which
+    // may call apply; a nested flush would hand out seqs the outer one already took.
+    if (++this.#sinceFlush >= EAGER_RECORDS && !this.#sending) {
+      try {
+        this.#drainNow();
+        this.#flush();
+      } catch (error) {
+        // Not this call's failure (its record is queued): reported as the scheduled flush would.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
     }
     this.#scheduleFlush();
     return rec;
@@ -773,6 +784,16 @@ export class Pool<M = AnyTasks> {
 
   /** Sends waiting records to workers with room, in rounds. */
   #flush(): void {
+    const outer = this.#sending;
+    this.#sending = true;
+    try {
+      this.#flushRounds();
+    } finally {
+      this.#sending = outer;
+    }
+  }
+
+  #flushRounds(): void {
     this.#sinceFlush = 0;
     if (this.#queued === 0 || this.#terminated) return;
     const live = this.#workers.filter((w): w is Worker => w !== undefined && !w.retiring);
@@ -969,10 +990,16 @@ export class Pool<M = AnyTasks> {
   }
 
   #drainNow(): void {
-    for (let i = 0; i < 1_000_000; i++) {
-      const results = this.#results.tryGetMany(DRAIN_MAX);
-      if (results.length === 0) return;
-      this.#handleResults(results);
+    const outer = this.#sending;
+    this.#sending = true;
+    try {
+      for (let i = 0; i < 1_000_000; i++) {
+        const results = this.#results.tryGetMany(DRAIN_MAX);
+        if (results.length === 0) return;
+        this.#handleResults(results);
+      }
+    } finally {
+      this.#sending = outer;
     }
   }
 

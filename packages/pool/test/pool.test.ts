@@ -44,6 +44,29 @@ describe("results", () => {
   );
 
   test(
+    "an argument getter that calls apply 1,100 times while its task is being sent: every task settles exactly",
+    async () => {
+      await withPool({}, async (pool) => {
+        const inner: Promise<number>[] = [];
+        const arg = {
+          get x() {
+            // Runs while the pool encodes this task (inside its flush), once.
+            if (inner.length === 0)
+              for (let i = 0; i < 1100; i++) inner.push(pool.apply("square", [i]));
+            return 7;
+          },
+        };
+        const outer = pool.apply("echo", [arg]);
+        expect(await withTimeLimit(outer, 20_000, "the outer task")).toEqual({ x: 7 });
+        expect(await withTimeLimit(Promise.all(inner), 20_000, "the inner tasks")).toEqual(
+          range(1100).map((x) => x * x),
+        );
+      });
+    },
+    T,
+  );
+
+  test(
     "apply, submit, starmap and map with every chunksize give exact results",
     async () => {
       await withPool({}, async (pool) => {

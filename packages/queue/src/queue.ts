@@ -631,7 +631,9 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
    * Waits until there is an item to take, or the queue is closed, without
    * taking it (`timeout` ms at most). For a consumer that takes with
    * `tryGetMany` once woken, or that watches several queues; the try form is
-   * `!empty()`. With other consumers, one of them may take the item first.
+   * `!empty() || closed`. With other consumers, one of them may take the item
+   * first; a woken waiter passes its wake-up on, so it never keeps one from
+   * a consumer that would take the item.
    *
    * @throws TimeoutError.
    */
@@ -655,20 +657,36 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       } finally {
         Atomics.sub(i32, DATA_WAITERS, 1);
       }
+      if (this.#readable()) {
+        this.#passWakeOn();
+        return;
+      }
     }
   }
 
   /** `waitReadable` that never blocks the thread (`signal` aborts it). */
   async waitReadableAsync(options?: WaitOptions): Promise<void> {
     const deadline = Deadline.from(options, `${this.#name}.waitReadableAsync options`);
-    while (!this.#readable()) {
-      await this.#waitAsync(DATA_SEQ, DATA_WAITERS, deadline, "waitReadableAsync", undefined);
-    }
+    if (this.#readable()) return;
+    do await this.#waitAsync(DATA_SEQ, DATA_WAITERS, deadline, "waitReadableAsync", undefined);
+    while (!this.#readable());
+    this.#passWakeOn();
   }
 
   /** An item is there, or the queue is closed (snapshots: COUNT is stored under the lock, CLOSED by close()). */
   #readable(): boolean {
     return Atomics.load(this.i32, COUNT) !== 0 || Atomics.load(this.i32, CLOSED) !== 0;
+  }
+
+  /**
+   * A put wakes as many sleepers as it put items, each expected to take one;
+   * a waitReadable that was woken takes none, so it hands the wake-up on to
+   * one more sleeper, if there is one (a getter woken for nothing retries
+   * and sleeps again).
+   */
+  #passWakeOn(): void {
+    // Sees the other sleepers' registrations (their Atomics.add of DATA_WAITERS).
+    if (Atomics.load(this.i32, DATA_WAITERS) > 0) notify(this.i32, DATA_SEQ, 1);
   }
 
   /** Python's `get_nowait`. @throws EmptyError when empty; ClosedError once closed and drained. */

@@ -342,9 +342,9 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
    * Pushes one value, waiting for room (`timeout` ms at most). Producer only.
    *
    * When the ring is full and the consumer is draining it, waits until it has
-   * freed a batch of slots (up to 256, about 3 µs at most) rather than one:
-   * a producer that streams values one by one then pays the slow path once
-   * per batch, not once per value.
+   * freed a batch of slots (up to 256; about 10 µs more at most) rather than
+   * one: a producer that streams values one by one then pays the slow path
+   * once per batch, not once per value. (`pushValueAsync` waits plainly.)
    *
    * @throws ClosedError after close(); TimeoutError.
    */
@@ -472,10 +472,10 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
    * Pops one value, waiting for one (`timeout` ms at most). Consumer only.
    *
    * When the ring is empty and the producer is pushing into it, waits until
-   * a batch is there (up to 256 values, about 3 µs at most) rather than one:
-   * a consumer that takes values one by one then pays the slow path once per
-   * batch, not once per value. A lone value is taken as soon as the ring stops
-   * growing (about 0.15 µs later).
+   * a batch is there (up to 256 values; about 10 µs more at most) rather than
+   * one: a consumer that takes values one by one then pays the slow path once
+   * per batch, not once per value. A lone value is taken as soon as the ring
+   * stops growing (about 0.3 µs later). (`popValueAsync` waits plainly.)
    *
    * @throws ClosedError when closed and drained; TimeoutError.
    */
@@ -549,7 +549,10 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
 
   /**
    * Ends the stream: later pushes throw ClosedError; the consumer pops what
-   * is left, then gets ClosedError. Wakes both sides. Idempotent.
+   * is left, then gets ClosedError. Wakes both sides. Idempotent. Call it
+   * from the producer: from another thread it races with a push in flight,
+   * whose value may then be published after the consumer saw the ring
+   * closed and drained (there is no CAS on the fast path to order them).
    */
   close(): void {
     const i32 = this.#i32;

@@ -159,6 +159,19 @@ describe("Queue: Python's semantics in one thread", () => {
     expect(() => q.get()).toThrow(ClosedError);
   });
 
+  it("a woken waitReadable passes the wake-up on: a getAsync asleep behind it gets the item", async () => {
+    const q = new Queue<number>();
+    const watching = q.waitReadableAsync({ timeout: 5000 }); // first in line
+    let got: number | undefined;
+    const getting = q.getAsync({ timeout: 5000 }).then((value) => (got = value));
+    q.put(1); // one item: one wake-up, which goes to the watcher
+    await watching;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(got).toBe(1); // without the hand-on, the getter sleeps until its timeout
+    expect(q.qsize()).toBe(0);
+    await getting;
+  });
+
   it("for await receives every item until the queue is closed and drained", async () => {
     const queue = new Queue<number>();
     queue.putMany([1, 2, 3]);

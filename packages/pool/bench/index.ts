@@ -1,16 +1,9 @@
 // pnpm --filter @sabkit/pool bench — scenarios in bench/README.md.
 import { execFileSync } from "node:child_process";
 import { type BenchCase, recordTables, runBench } from "@sabkit/bench";
-import { Piscina } from "piscina";
-import { Tinypool } from "tinypool";
-import workerpool from "workerpool";
 import { Pool } from "../src/index.js";
+import { CORES, type Runner, range, runners, TASKS, type Tasks } from "./runners.js";
 
-type Tasks = typeof import("./tasks.mjs");
-const TASKS = new URL("./tasks.mjs", import.meta.url);
-const TASKS_PATH = TASKS.pathname;
-const WORKERPOOL_SCRIPT = new URL("./workerpool-worker.mjs", import.meta.url).pathname;
-const CORES = 2;
 /** Tasks per timed call in the apply group (tinybench makes at least 64 calls per case). */
 const APPLY_BATCH = Number(process.env.SABKIT_POOL_APPLY_BATCH ?? 2000);
 /** The one-shot figure: this many tasks submitted one by one, awaited together, once per library. */
@@ -18,96 +11,6 @@ const ONE_SHOT = Number(process.env.SABKIT_POOL_ONE_SHOT ?? 200_000);
 const MAP_ITEMS = 200_000;
 const BUSY_N = 2_000_000;
 const BUSY_TASKS = 8;
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-
-interface Runner {
-  name: string;
-  start(): Promise<void> | void;
-  apply(x: number): Promise<unknown>;
-  stop(): Promise<void>;
-}
-
-function sabkit(processes: number): Runner {
-  let pool: Pool<Tasks> | undefined;
-  return {
-    name: `sabkit Pool apply (processes ${processes})`,
-    async start() {
-      pool = new Pool<Tasks>(TASKS, { processes });
-      await pool.map("square", range(1000)); // workers up
-    },
-    apply: (x) => pool!.apply("square", [x]),
-    async stop() {
-      pool!.terminate();
-      await pool!.join();
-    },
-  };
-}
-
-function piscina(concurrentTasksPerWorker?: number): Runner {
-  let pool: Piscina | undefined;
-  return {
-    name: concurrentTasksPerWorker
-      ? `piscina (concurrentTasksPerWorker ${concurrentTasksPerWorker})`
-      : "piscina",
-    async start() {
-      pool = new Piscina({
-        filename: TASKS_PATH,
-        maxThreads: CORES,
-        minThreads: CORES,
-        concurrentTasksPerWorker,
-      });
-      await Promise.all(range(100).map((x) => pool!.run(x)));
-    },
-    apply: (x) => pool!.run(x),
-    async stop() {
-      await pool!.destroy();
-    },
-  };
-}
-
-function tinypool(): Runner {
-  let pool: Tinypool | undefined;
-  return {
-    name: "tinypool",
-    async start() {
-      pool = new Tinypool({ filename: TASKS_PATH, maxThreads: CORES, minThreads: CORES });
-      await Promise.all(range(100).map((x) => pool!.run(x)));
-    },
-    apply: (x) => pool!.run(x),
-    async stop() {
-      await pool!.destroy();
-    },
-  };
-}
-
-function workerpoolRunner(): Runner {
-  let pool: workerpool.Pool | undefined;
-  return {
-    name: "workerpool",
-    async start() {
-      pool = workerpool.pool(WORKERPOOL_SCRIPT, {
-        maxWorkers: CORES,
-        minWorkers: CORES,
-        workerType: "thread",
-      });
-      await Promise.all(range(100).map((x) => pool!.exec("square", [x])));
-    },
-    apply: (x) => pool!.exec("square", [x]) as unknown as Promise<unknown>,
-    async stop() {
-      await pool!.terminate();
-    },
-  };
-}
-
-const runners = (): Runner[] => [
-  piscina(),
-  piscina(64),
-  tinypool(),
-  workerpoolRunner(),
-  sabkit(1),
-  sabkit(2),
-];
 
 function applyCase(runner: Runner): BenchCase {
   const xs = range(APPLY_BATCH);
@@ -210,26 +113,35 @@ function table(text: string): void {
 }
 
 const ONE_SHOT_RUNS = 3;
+const ONE_SHOT_SCRIPT = new URL("./apply-one-shot.ts", import.meta.url).pathname;
 table(
-  `### apply: ${ONE_SHOT.toLocaleString("en")} tiny tasks submitted one by one, awaited together (${ONE_SHOT_RUNS} runs per library, one pool each)\n`,
+  `### apply: ${ONE_SHOT.toLocaleString("en")} tiny tasks submitted one by one, awaited together (${ONE_SHOT_RUNS} runs per library, one pool each, each library in a fresh Node process)\n`,
 );
 table("| library | first run | median run | vs piscina (median) |\n| --- | ---: | ---: | ---: |");
 let piscinaRate = 0;
 for (const runner of runners()) {
-  await runner.start();
-  const rates: number[] = [];
-  for (let run = 0; run < ONE_SHOT_RUNS; run++) {
-    const xs = range(ONE_SHOT);
-    const started = performance.now();
-    await Promise.all(xs.map((x) => runner.apply(x)));
-    rates.push(ONE_SHOT / ((performance.now() - started) / 1000));
-  }
-  await runner.stop();
-  const median = [...rates].sort((a, b) => a - b)[ONE_SHOT_RUNS >> 1]!;
-  if (runner.name === "piscina") piscinaRate = median;
+  // Each library in a fresh Node process, one after the other: none runs in a heap that another
+  // library (or an earlier group of this bench) left full, and each is warmed the same way.
+  const rates = oneShotInChild(runner.key);
+  const median = [...rates].sort((a, b) => a - b)[rates.length >> 1]!;
+  if (runner.key === "piscina") piscinaRate = median;
   table(
     `| ${runner.name} | ${rate(rates[0]!)} | ${rate(median)} | ${(median / piscinaRate).toFixed(2)}× |`,
   );
+}
+
+/** Runs bench/apply-one-shot.ts for one library in a new process; its rates, one per run. */
+function oneShotInChild(key: string): number[] {
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", "--conditions=source", ONE_SHOT_SCRIPT, key, "--json"],
+    {
+      encoding: "utf8",
+      timeout: 600_000,
+      env: { ...process.env, N: String(ONE_SHOT), RUNS: String(ONE_SHOT_RUNS) },
+    },
+  );
+  return JSON.parse(out.trim().split("\n").pop()!) as number[];
 }
 
 // sabkit's map timed the way pool-python.py times Python's (best and mean of 5 runs), for the

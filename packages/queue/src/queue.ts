@@ -1076,8 +1076,8 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
     const i32 = this.i32;
     for (let spin = 0; spin < SPINS; spin++) {
       spinWait(spin);
-      // Snapshot of the count (stored under the lock); closed is checked by #take.
-      if (Atomics.load(i32, COUNT) !== 0 || Atomics.load(i32, CLOSED) !== 0) {
+      // Snapshots of the count and closed; #take decides under the lock.
+      if (this.#readable()) {
         const end = this.#take(scratch, max, deadline);
         if (end !== 0) return end;
       }
@@ -1124,7 +1124,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
       // Re-check after registering: if the state changed, return to retry at once.
       if (stage !== undefined) {
         if (this.#mayFit(this.#nextRecordBytes(stage))) return;
-      } else if (Atomics.load(i32, COUNT) !== 0 || Atomics.load(i32, CLOSED) !== 0) return;
+      } else if (this.#readable()) return;
       try {
         await waitAsync(i32, seqIndex, seq, deadline.remainingMs(), deadline.signal);
       } catch (error) {

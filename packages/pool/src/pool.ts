@@ -1307,26 +1307,51 @@ export class Pool<M = AnyTasks> {
       else numbers = undefined; // not all numbers: the chunks are plain arrays
     }
     const out: unknown[] = new Array(n);
-    const linked = new AbortController();
-    const signal =
-      o.signal === undefined ? linked.signal : AbortSignal.any([o.signal, linked.signal]);
+    const { signal, timeout } = o;
+    // One listener and one timer for the whole map, not one per chunk (thousands of listeners on
+    // the caller's signal would also make Node warn of a leak).
+    const chunks: Rec[] = [];
     return new Promise<unknown[]>((resolve, reject) => {
       let remaining = Math.ceil(n / size);
       let failed = false;
+      let failure: unknown;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = (): void => fail(new AbortError(signal?.reason));
       const fail = (error: unknown): void => {
         if (failed) return;
         failed = true;
-        // One chunk failed: cancel the rest (Python's map raises the first error).
-        linked.abort(error);
+        failure = error;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        // One chunk failed, or the map was aborted or timed out: cancel the rest (Python's map
+        // raises the first error).
+        for (const rec of chunks) this.#cancel(rec, error as Error);
         reject(error);
       };
+      if (signal?.aborted) {
+        this.#stats.cancelled += n;
+        fail(new AbortError(signal.reason));
+        return;
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (timeout !== undefined) {
+        timer = setTimeout(
+          () =>
+            fail(
+              new TimeoutError(
+                `Pool: the task "${name as string}" did not finish within ${timeout} ms; it was cancelled`,
+              ),
+            ),
+          timeout,
+        );
+      }
       for (let start = 0; start < n && !failed; start += size) {
         const end = Math.min(n, start + size);
         const inputs =
           numbers !== undefined
             ? numbers.subarray(start, end)
             : Array.prototype.slice.call(all, start, end);
-        this.#enqueue(
+        const rec = this.#enqueue(
           name as string,
           inputs,
           star,
@@ -1334,11 +1359,18 @@ export class Pool<M = AnyTasks> {
             const values = result as unknown[] | Float64Array;
             // Each chunk's results go straight to their place in the output (no flat, no copy per chunk).
             for (let i = 0; i < values.length; i++) out[start + i] = values[i];
-            if (--remaining === 0 && !failed) resolve(out);
+            if (--remaining === 0 && !failed) {
+              clearTimeout(timer);
+              signal?.removeEventListener("abort", onAbort);
+              resolve(out);
+            }
           },
           fail,
-          { signal, timeout: o.timeout },
+          NO_OPTIONS,
         );
+        chunks.push(rec);
+        // The eager drain inside #enqueue may have failed the map just now.
+        if (failed) this.#cancel(rec, failure as Error);
       }
     });
   }
@@ -1364,9 +1396,15 @@ export class Pool<M = AnyTasks> {
     this.#checkOpen(what);
     const iterator: Iterator<unknown> | AsyncIterator<unknown> =
       typeof asyncIt === "function" ? asyncIt.call(items) : syncIt!.call(items);
-    const linked = new AbortController();
-    const signal =
-      o.signal === undefined ? linked.signal : AbortSignal.any([o.signal, linked.signal]);
+    // Chunks sent and not settled: cancelled together on abort or an early stop, through one
+    // listener on the caller's signal rather than one per chunk.
+    const running = new Set<Rec>();
+    const cancelRunning = (error: Error): void => {
+      for (const rec of running) this.#cancel(rec, error);
+    };
+    const { signal } = o;
+    const onAbort = (): void => cancelRunning(new AbortError(signal?.reason));
+    signal?.addEventListener("abort", onAbort, { once: true });
     // Chunks outstanding at once: keeps every worker busy while memory stays bounded.
     const ahead = Math.max(4 * this.processes, Math.ceil(1024 / chunksize));
     const inOrder: Promise<unknown[] | Float64Array>[] = [];
@@ -1390,19 +1428,28 @@ export class Pool<M = AnyTasks> {
         }
         if (chunk.length === 0) break;
         outstanding++;
+        let rec: Rec | undefined;
         const p = new Promise<unknown[] | Float64Array>((resolve, reject) => {
-          this.#enqueue(name as string, chunk, false, resolve as (value: unknown) => void, reject, {
-            signal,
-            timeout: o.timeout,
-          });
+          rec = this.#enqueue(
+            name as string,
+            chunk,
+            false,
+            resolve as (value: unknown) => void,
+            reject,
+            // The signal is watched once for all chunks (above); the timeout is each chunk's.
+            signal?.aborted ? { signal } : { timeout: o.timeout },
+          );
         });
+        if (rec !== undefined && rec.state !== SETTLED) running.add(rec);
         p.then(
           (values) => {
+            if (rec !== undefined) running.delete(rec);
             outstanding--;
             if (!ordered) done.push(values);
             wake?.();
           },
           (error) => {
+            if (rec !== undefined) running.delete(rec);
             outstanding--;
             failure ??= { error };
             wake?.();
@@ -1435,7 +1482,8 @@ export class Pool<M = AnyTasks> {
         }
       }
     } finally {
-      linked.abort(new AbortError(undefined, `Pool.${what}: the consumer stopped early`));
+      signal?.removeEventListener("abort", onAbort);
+      cancelRunning(new AbortError(undefined, `Pool.${what}: the consumer stopped early`));
       for (const p of inOrder) p.catch(() => {});
       if (!exhausted) await (iterator as AsyncIterator<unknown>).return?.();
     }

@@ -390,6 +390,44 @@ describe("crash recovery", () => {
 
 describe("cancellation", () => {
   test(
+    "map and imap over thousands of chunks with a signal watch it once: no listener-leak warning, abort still rejects",
+    async () => {
+      const warnings: string[] = [];
+      const onWarning = (warning: Error): void => void warnings.push(warning.name);
+      process.on("warning", onWarning);
+      try {
+        await withPool({}, async (pool) => {
+          const controller = new AbortController();
+          const n = 3000;
+          const options = { chunksize: 1, signal: controller.signal, timeout: 60_000 };
+          expect(await pool.map("square", range(n), options)).toEqual(range(n).map((x) => x * x));
+          let seen = 0;
+          for await (const value of pool.imap("square", range(n), options)) {
+            if (value !== seen * seen) throw new Error(`imap item ${seen}: ${value}`);
+            seen++;
+          }
+          expect(seen).toBe(n);
+          const aborted = pool.map(
+            "cooperative",
+            range(50).map(() => 1000),
+            {
+              chunksize: 1,
+              signal: controller.signal,
+            },
+          );
+          controller.abort("stop");
+          await expect(aborted).rejects.toMatchObject({ name: "AbortError", cause: "stop" });
+        });
+        await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      } finally {
+        process.off("warning", onWarning);
+      }
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+    },
+    T,
+  );
+
+  test(
     "a cooperative task sees its timeout in shared memory; its worker is kept",
     async () => {
       await withPool({}, async (pool) => {

@@ -349,8 +349,9 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
    * @throws ClosedError after close(); TimeoutError.
    */
   pushValue(value: ElementOf<A>, options?: WaitOptions): void {
+    const given = parseOptions(options, "pushValue");
     if (this.tryPushValue(value)) return;
-    const deadline = Deadline.from(options, "RingBuffer.pushValue options");
+    const deadline = given ?? Deadline.from(undefined, "RingBuffer.pushValue options");
     do this.#waitSlow(PRODUCER_WAITING, deadline, "pushValue", 0, STREAM_BATCH);
     while (!this.tryPushValue(value));
   }
@@ -372,9 +373,10 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
    */
   pushAll(values: ArrayLike<ElementOf<A>>, options?: WaitOptions): void {
     const source = this.#asArray(values);
+    const given = parseOptions(options, "pushAll");
     let done = this.push(source as never);
     if (done === source.length) return;
-    const deadline = Deadline.from(options, "RingBuffer.pushAll options");
+    const deadline = given ?? Deadline.from(undefined, "RingBuffer.pushAll options");
     while (done < source.length) {
       this.#waitSlow(PRODUCER_WAITING, deadline, "pushAll", done, 1);
       done += this.push(source.subarray(done) as never);
@@ -480,9 +482,10 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
    * @throws ClosedError when closed and drained; TimeoutError.
    */
   popValue(options?: WaitOptions): ElementOf<A> {
+    const given = parseOptions(options, "popValue");
     let value = this.tryPopValue();
     if (value !== undefined) return value;
-    const deadline = Deadline.from(options, "RingBuffer.popValue options");
+    const deadline = given ?? Deadline.from(undefined, "RingBuffer.popValue options");
     do {
       this.#waitSlow(CONSUMER_WAITING, deadline, "popValue", 0, STREAM_BATCH);
       value = this.tryPopValue();
@@ -507,9 +510,10 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
    * @throws ClosedError when closed and drained; TimeoutError.
    */
   popSome(into: A, options?: WaitOptions): number {
+    const given = parseOptions(options, "popSome");
     const n = this.pop(into);
     if (n !== 0 || into.length === 0) return n;
-    const deadline = Deadline.from(options, "RingBuffer.popSome options");
+    const deadline = given ?? Deadline.from(undefined, "RingBuffer.popSome options");
     for (;;) {
       this.#waitSlow(CONSUMER_WAITING, deadline, "popSome", 0, 1);
       const got = this.pop(into);
@@ -668,6 +672,15 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
       Atomics.store(i32, flag, 0);
     }
   }
+}
+
+/**
+ * The deadline of a blocking call's options, parsed before anything else so
+ * that bad options are an error even when no wait is needed; undefined when
+ * none were given (the fast path then makes no Deadline at all).
+ */
+function parseOptions(options: WaitOptions | undefined, what: string): Deadline | undefined {
+  return options === undefined ? undefined : Deadline.from(options, `RingBuffer.${what} options`);
 }
 
 function i32CodeOf(name: unknown): number {

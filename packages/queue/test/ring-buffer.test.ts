@@ -74,6 +74,17 @@ describe("RingBuffer in one thread", () => {
     await expect(ring.pushValueAsync(1)).rejects.toBeInstanceOf(ClosedError);
   });
 
+  it("bad options are a RangeError/TypeError even when no wait is needed", () => {
+    const ring = new RingBuffer(Float64Array, 4);
+    expect(() => ring.pushValue(1, { timeout: -5 })).toThrow(RangeError);
+    expect(() => ring.pushAll([1], { timeout: Number.NaN })).toThrow(RangeError);
+    expect(() => ring.pushAll([1], { signal: "no" as never })).toThrow(TypeError);
+    ring.pushAll([1, 2]);
+    expect(() => ring.popValue({ timeout: -1 })).toThrow(RangeError);
+    expect(() => ring.popSome(new Float64Array(1), { timeout: -1 })).toThrow(RangeError);
+    expect(ring.availableRead).toBe(2); // nothing was taken by the refused calls
+  });
+
   it("after close(), a push throws ClosedError even when there is room", () => {
     const ring = new RingBuffer(Uint8Array, 4);
     ring.close();

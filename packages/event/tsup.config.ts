@@ -1,3 +1,3 @@
 import { defineLibraryConfig } from "@sabkit/tsconfig/tsup";
 
-export default defineLibraryConfig({ entry: ["src/index.ts", "src/internal.ts"] });
+export default defineLibraryConfig();

@@ -1,8 +1,7 @@
 import { defineLibraryConfig } from "@sabkit/tsconfig/tsup";
 import type { Options } from "tsup";
 
-// worker.ts is its own entry: each pool process loads it by URL (dist/worker.js).
-const config: Options = defineLibraryConfig({
-  entry: ["src/index.ts", "src/internal.ts", "src/worker.ts"],
-}) as Options;
+// Plain .js worker entries (they run before any loader) are built beside the
+// other modules, where `new URL("./<entry>.js", import.meta.url)` finds them.
+const config = defineLibraryConfig() as Options;
 export default config;

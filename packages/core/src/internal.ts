@@ -59,10 +59,12 @@ export {
   waitingFor,
 } from "./runtime.js";
 export {
+  ensureKindsRegistered,
   HANDLE_RECORD_KEY,
   isKindRegistered,
   isShareable,
   type KindReviver,
   registerKind,
+  type SelfRegisteringClass,
 } from "./share.js";
 export { TYPED_ARRAY_TYPES } from "./typed-arrays.js";

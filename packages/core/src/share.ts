@@ -73,6 +73,33 @@ export function registerKind(kind: string, reviver: KindReviver): void {
   registry().set(kind, reviver);
 }
 
+/** A class whose kind registers itself when its module loads (a static block). */
+export interface SelfRegisteringClass {
+  from(handle: Handle): unknown;
+}
+
+/**
+ * The body of each package's `register` entry (`import "@sabkit/lock/register"`):
+ * the classes' static blocks registered their kinds when their modules were
+ * evaluated; this call is what makes a bundler keep those modules (the
+ * `register` module is the package's one declared side effect, and it uses
+ * every class), and it checks that each one can revive a handle.
+ *
+ * @throws TypeError when an argument is not a class with a static `from`.
+ */
+export function ensureKindsRegistered(...classes: readonly SelfRegisteringClass[]): void {
+  for (const kindClass of classes as readonly unknown[]) {
+    if (
+      typeof kindClass !== "function" ||
+      typeof (kindClass as { from?: unknown }).from !== "function"
+    ) {
+      throw new TypeError(
+        `ensureKindsRegistered: expected shareable classes with a static from(handle), got ${describe(kindClass)}`,
+      );
+    }
+  }
+}
+
 /** `true` when `kind` has been registered in this thread. */
 export function isKindRegistered(kind: string): boolean {
   return registry().has(kind);
@@ -248,7 +275,7 @@ function kindOf(handle: unknown, at: string): { kind: string; pkg: unknown } {
  * invalid.
  * @example
  * ```ts
- * import "@sabkit/lock"; // registers "lock"
+ * import "@sabkit/lock/register"; // registers "lock" (and the package's other kinds)
  * const [lock, counter] = revive(event.data);
  * ```
  */
@@ -267,7 +294,8 @@ export function revive<T = unknown>(tree: unknown, path = "args"): T {
         throw new InvalidHandleError(
           `revive: ${at} is a "${kind}" handle but no kind "${kind}" is registered in this thread: ` +
             (typeof pkg === "string"
-              ? `import "${pkg}" in this worker (or use reviveAsync, which imports it)`
+              ? `import "${pkg}/register" in this worker's module (it registers the package's kinds ` +
+                "and bundlers keep it), import the class itself, or use reviveAsync on Node, Deno and Bun"
               : "import the package that defines it in this worker"),
         );
       }
@@ -327,20 +355,47 @@ export function revive<T = unknown>(tree: unknown, path = "args"): T {
 // so a forged handle cannot make reviveAsync import an arbitrary file.
 const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 
+/** Options of {@link reviveAsync}. */
+export interface ReviveAsyncOptions {
+  /**
+   * Imports a package's kinds: receives a bare package name (`"@sabkit/lock"`)
+   * and imports its `register` entry. Default: `import("<name>/register")`
+   * from this module's location on Node, Deno and Bun; in browsers nothing can
+   * be imported by name, and a missing kind is an error naming the import to add.
+   */
+  importPackage?: (name: string) => Promise<unknown>;
+}
+
+/** `true` where a bare package name can be imported at run time (Node, Deno, Bun). */
+function importsByName(): boolean {
+  const scope = globalThis as { process?: { versions?: { node?: unknown } }; Deno?: unknown };
+  return typeof scope.process?.versions?.node === "string" || scope.Deno !== undefined;
+}
+
+const defaultImportPackage = (name: string): Promise<unknown> =>
+  import(/* @vite-ignore */ `${name}/register`);
+
 /**
- * Like {@link revive}, but first imports the `package` named by the handle of
- * every kind not registered yet (importing a primitive package registers its
- * kinds). Only bare package names are imported (`"@sabkit/lock"`), never
- * paths or URLs.
+ * Like {@link revive}, but first imports the kinds of every handle whose kind
+ * is not registered yet, through the `register` entry of the package the
+ * handle names (`@sabkit/lock/register`). Only bare package names are
+ * imported, never paths or URLs.
  *
- * @throws InvalidHandleError when a package cannot be imported, or does not
- * register the kind.
+ * @throws InvalidHandleError when a package cannot be imported (in a browser,
+ * where nothing can be imported by name, for every kind not registered), or
+ * does not register the kind.
  * @example
  * ```ts
- * const [queue] = await reviveAsync(workerData.args); // imports @sabkit/queue if needed
+ * const [queue] = await reviveAsync(workerData.args); // imports @sabkit/queue/register if needed
  * ```
  */
-export async function reviveAsync<T = unknown>(tree: unknown, path = "args"): Promise<T> {
+export async function reviveAsync<T = unknown>(
+  tree: unknown,
+  path = "args",
+  options: ReviveAsyncOptions = {},
+): Promise<T> {
+  const importPackage =
+    options.importPackage ?? (importsByName() ? defaultImportPackage : undefined);
   const kinds = registry();
   const missing = new Map<string, string>(); // package -> first kind needing it
   const seen = new Set<object>();
@@ -367,6 +422,8 @@ export async function reviveAsync<T = unknown>(tree: unknown, path = "args"): Pr
     }
   };
   collect(tree, path);
+  // Without an importer (a browser), revive below names the import to add.
+  if (importPackage === undefined) return revive<T>(tree, path);
   await Promise.all(
     [...missing].map(async ([pkg, kind]) => {
       if (!PACKAGE_NAME.test(pkg)) {
@@ -376,11 +433,11 @@ export async function reviveAsync<T = unknown>(tree: unknown, path = "args"): Pr
         );
       }
       try {
-        await import(/* @vite-ignore */ pkg);
+        await importPackage(pkg);
       } catch (error) {
         throw new InvalidHandleError(
-          `reviveAsync: importing "${pkg}" (for a "${kind}" handle) failed: ${describeError(error)}; ` +
-            `install ${pkg} where the worker can resolve it`,
+          `reviveAsync: importing "${pkg}/register" (for a "${kind}" handle) failed: ${describeError(error)}; ` +
+            `install ${pkg} where the worker can resolve it, or import "${pkg}/register" in the worker's module`,
           { cause: error },
         );
       }

@@ -3,8 +3,8 @@ import { InvalidHandleError, revive, reviveAsync, share } from "../src/index.js"
 import { HANDLE_RECORD_KEY, isKindRegistered, isShareable, registerKind } from "../src/internal.js";
 import { TinyLock } from "./fixtures/tiny-lock.js";
 
-// A package that registers a kind when imported, for reviveAsync.
-vi.mock("sabkit-virtual-kind", async () => {
+// A package whose register entry registers a kind when imported, for reviveAsync.
+vi.mock("sabkit-virtual-kind/register", async () => {
   const { registerKind: register } = await import("../src/internal.js");
   register("test.virtual", { from: (handle) => ({ revivedVirtual: handle.byteLength }) });
   return {};
@@ -167,7 +167,9 @@ describe("revive: bad records", () => {
     expect(run).toThrow(
       'revive: args[0] is a "test.unknown" handle but no kind "test.unknown" is registered',
     );
-    expect(run).toThrow('import "@sabkit/unknown" in this worker (or use reviveAsync');
+    expect(run).toThrow(
+      "import \"@sabkit/unknown/register\" in this worker's module (it registers the package's kinds",
+    );
     expect(() => revive([record("test.unknown")])).toThrow("import the package that defines it");
   });
 
@@ -237,10 +239,29 @@ describe("reviveAsync", () => {
     const missing = reviveAsync([record("test.unknown3", "@sabkit/no-such-package-here")]);
     await expect(missing).rejects.toBeInstanceOf(InvalidHandleError);
     await expect(missing).rejects.toThrow(
-      'importing "@sabkit/no-such-package-here" (for a "test.unknown3" handle) failed',
+      'importing "@sabkit/no-such-package-here/register" (for a "test.unknown3" handle) failed',
     );
-    await expect(reviveAsync([record("test.unknown4", "fast-check")])).rejects.toThrow(
-      '"fast-check" was imported but did not register kind "test.unknown4"',
+    const nothing = reviveAsync([record("test.unknown4", "some-package")], "args", {
+      importPackage: async () => ({}),
+    });
+    await expect(nothing).rejects.toThrow(
+      '"some-package" was imported but did not register kind "test.unknown4"',
     );
+  });
+
+  it("imports through the given importPackage, once per package, with the handle's package name", async () => {
+    const asked: string[] = [];
+    const out = await reviveAsync<unknown[]>(
+      [record("test.viaImporter", "pkg-a"), record("test.viaImporter", "pkg-a")],
+      "args",
+      {
+        importPackage: async (name) => {
+          asked.push(name);
+          registerKind("test.viaImporter", { from: () => "live" });
+        },
+      },
+    );
+    expect(asked).toEqual(["pkg-a"]);
+    expect(out).toEqual(["live", "live"]);
   });
 });

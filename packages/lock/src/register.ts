@@ -1,0 +1,20 @@
+/**
+ * `import "@sabkit/lock/register"`: registers every kind of @sabkit/lock
+ * (Condition, Lock, RLock, RwLock) in this thread, so that `revive` can turn their handles
+ * into live objects. Import it in a worker's module that receives them
+ * without importing their classes.
+ *
+ * Each class registers its kind when its module loads; a bundler keeps this
+ * module (the one side effect package.json declares) and, because it uses
+ * every class, their modules too. A plain `import "@sabkit/lock"` is not
+ * enough under a bundler: the package is free of side effects, so it drops it.
+ *
+ * @packageDocumentation
+ */
+import { ensureKindsRegistered } from "@sabkit/core/internal";
+import { Condition } from "./condition.js";
+import { Lock } from "./lock.js";
+import { RLock } from "./rlock.js";
+import { RwLock } from "./rwlock.js";
+
+ensureKindsRegistered(Condition, Lock, RLock, RwLock);

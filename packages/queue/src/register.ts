@@ -1,0 +1,20 @@
+/**
+ * `import "@sabkit/queue/register"`: registers every kind of @sabkit/queue
+ * (JoinableQueue, Queue, RingBuffer, SimpleQueue) in this thread, so that `revive` can turn their handles
+ * into live objects. Import it in a worker's module that receives them
+ * without importing their classes.
+ *
+ * Each class registers its kind when its module loads; a bundler keeps this
+ * module (the one side effect package.json declares) and, because it uses
+ * every class, their modules too. A plain `import "@sabkit/queue"` is not
+ * enough under a bundler: the package is free of side effects, so it drops it.
+ *
+ * @packageDocumentation
+ */
+import { ensureKindsRegistered } from "@sabkit/core/internal";
+import { JoinableQueue } from "./joinable-queue.js";
+import { Queue } from "./queue.js";
+import { RingBuffer } from "./ring-buffer.js";
+import { SimpleQueue } from "./simple-queue.js";
+
+ensureKindsRegistered(JoinableQueue, Queue, RingBuffer, SimpleQueue);

@@ -295,25 +295,30 @@ export class AbortError extends SabkitError {
   }
 }
 
-const ERROR_CLASSES = [
-  SabkitError,
-  TimeoutError,
-  ClosedError,
-  FullError,
-  EmptyError,
-  NotOwnerError,
-  OwnerDiedError,
-  DeadlockError,
-  BrokenBarrierError,
-  InvalidHandleError,
-  WorkerCrashedError,
-  AbortError,
-] as const;
+/**
+ * sabkit's error classes by their names. The names are string literals, not
+ * `errorClass.name`: a minifier renames classes (`class E extends Error`), and
+ * `error.name`, messages and revival across workers must not change with it.
+ */
+const ERROR_CLASSES: ReadonlyArray<readonly [string, abstract new (...args: never[]) => Error]> = [
+  ["SabkitError", SabkitError],
+  ["TimeoutError", TimeoutError],
+  ["ClosedError", ClosedError],
+  ["FullError", FullError],
+  ["EmptyError", EmptyError],
+  ["NotOwnerError", NotOwnerError],
+  ["OwnerDiedError", OwnerDiedError],
+  ["DeadlockError", DeadlockError],
+  ["BrokenBarrierError", BrokenBarrierError],
+  ["InvalidHandleError", InvalidHandleError],
+  ["WorkerCrashedError", WorkerCrashedError],
+  ["AbortError", AbortError],
+];
 
-for (const errorClass of ERROR_CLASSES) {
+for (const [name, errorClass] of ERROR_CLASSES) {
   // On the prototype, writable (as Error.prototype.name is) and not enumerable.
   Object.defineProperty(errorClass.prototype, "name", {
-    value: errorClass.name,
+    value: name,
     writable: true,
     enumerable: false,
     configurable: true,
@@ -334,6 +339,12 @@ export interface SerializedError {
   readonly message: string;
   readonly stack: string | undefined;
   readonly code: string | undefined;
+  /**
+   * The registered name of the error's class, or of its nearest registered
+   * ancestor (`"TimeoutError"`, `"TypeError"`, a name given to
+   * {@link registerErrorClass}); the class the receiver revives it as.
+   */
+  readonly className?: string;
   /** The serialized `cause`, when there was one. */
   readonly cause?: SerializedError | { readonly value: unknown };
   /** Other own enumerable properties that survive structured clone (e.g. `threadId`). */
@@ -342,20 +353,115 @@ export interface SerializedError {
   readonly nonError?: true;
 }
 
-const BUILT_IN_ERRORS: ReadonlyArray<new (...args: never[]) => Error> = [
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-  AggregateError,
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** The classes errors are revived as, by registered name, and the name of each class's prototype. */
+interface ErrorRegistry {
+  readonly byName: Map<string, ErrorClass>;
+  readonly byPrototype: WeakMap<object, string>;
+}
+
+// On globalThis under a registry symbol, so that every copy of @sabkit/core in
+// a thread (a page bundle, a worker bundle, a task module bundled with its own
+// copy) serializes and revives with the same table.
+const ERROR_REGISTRY_KEY = Symbol.for("sabkit.registry.errors");
+
+const BUILT_IN_ERRORS: ReadonlyArray<readonly [string, ErrorClass]> = [
+  ["Error", Error],
+  ["TypeError", TypeError],
+  ["RangeError", RangeError],
+  ["SyntaxError", SyntaxError],
+  ["ReferenceError", ReferenceError],
+  ["EvalError", EvalError],
+  ["URIError", URIError],
+  ["AggregateError", AggregateError],
 ];
 
-const REVIVABLE = new Map<string, Function>(
-  [...ERROR_CLASSES, ...BUILT_IN_ERRORS].map((errorClass) => [errorClass.name, errorClass]),
-);
+function errorRegistry(): ErrorRegistry {
+  const scope = globalThis as unknown as Record<symbol, ErrorRegistry | undefined>;
+  let registry = scope[ERROR_REGISTRY_KEY];
+  if (registry === undefined) {
+    registry = { byName: new Map(), byPrototype: new WeakMap() };
+    Object.defineProperty(globalThis, ERROR_REGISTRY_KEY, { value: registry });
+  }
+  return registry;
+}
+
+function addErrorClass(name: string, errorClass: ErrorClass): void {
+  const registry = errorRegistry();
+  registry.byName.set(name, errorClass);
+  registry.byPrototype.set(errorClass.prototype, name);
+}
+
+// This copy's classes replace another copy's under the same names: errors
+// revived in this thread are instances of the classes this copy exports.
+for (const [name, errorClass] of [...BUILT_IN_ERRORS, ...ERROR_CLASSES]) {
+  addErrorClass(name, errorClass);
+}
+
+/**
+ * Lets errors of a class of yours cross workers as that class: an error
+ * thrown in a worker (a Process target, a Pool task) and revived in the
+ * parent is an instance of the class registered under the same `name` there,
+ * so `instanceof` works on both sides. Register the class in every thread that
+ * throws or receives it (in the module that defines it, which both import).
+ *
+ * `name` is the identity across threads: give a string literal, not
+ * `errorClass.name`, which a minifier changes. An error of an unregistered
+ * subclass arrives as its nearest registered ancestor (`TimeoutError`,
+ * `RangeError`, `Error`), with its own `name` and message kept.
+ *
+ * @throws TypeError when `name` is empty or `errorClass` is not a subclass of Error.
+ * @example
+ * ```ts
+ * // errors.ts, imported by the task module and by the program
+ * export class QuotaError extends Error {}
+ * registerErrorClass("QuotaError", QuotaError);
+ * // in the program
+ * try { await pool.apply("upload", [file]); }
+ * catch (error) { if (error instanceof QuotaError) wait(); }
+ * ```
+ */
+export function registerErrorClass(
+  name: string,
+  errorClass: abstract new (...args: never[]) => Error,
+): void {
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(
+      `registerErrorClass: name must be a non-empty string literal (e.g. "QuotaError"), got ${describeValue(name)}`,
+    );
+  }
+  if (typeof errorClass !== "function" || !(errorClass.prototype instanceof Error)) {
+    throw new TypeError(
+      `registerErrorClass("${name}"): errorClass must be a class that extends Error, got ${describeValue(errorClass)}`,
+    );
+  }
+  addErrorClass(name, errorClass);
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === "function" ? "a function that does not extend Error" : safeString(value);
+}
+
+/** The registered name of `error`'s class or of its nearest registered ancestor. */
+function registeredClassName(error: Error): string | undefined {
+  const { byPrototype } = errorRegistry();
+  // Bounded: prototype chains are finite, and a Proxy's getPrototypeOf trap may throw.
+  try {
+    for (
+      let proto = Object.getPrototypeOf(error), depth = 0;
+      proto !== null && depth < 64;
+      depth++
+    ) {
+      const name = byPrototype.get(proto);
+      if (name !== undefined) return name;
+      proto = Object.getPrototypeOf(proto);
+    }
+  } catch {
+    // A hostile prototype chain: revive as a plain Error.
+  }
+  return undefined;
+}
 
 // `guard` (OwnerDiedError) is a live object of the throwing thread: meaningless elsewhere.
 const OWN_FIELDS = new Set(["name", "message", "stack", "cause", "code", "guard"]);
@@ -375,9 +481,10 @@ function cloneable(value: unknown): boolean {
 
 /**
  * Describes `error` (any thrown value) as a structured-cloneable object:
- * name, message, stack, code, cause (recursively) and other own enumerable
- * properties that can be cloned (a property whose getter throws, or whose
- * value cannot be cloned — a function, a guard — is left out).
+ * name, message, stack, code, the registered class it revives as, cause
+ * (recursively) and other own enumerable properties that can be cloned (a
+ * property whose getter throws, or whose value cannot be cloned — a function,
+ * a guard — is left out).
  *
  * @example
  * ```ts
@@ -411,15 +518,18 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   }
   const code = read("code");
   const stack = read("stack");
+  const className = registeredClassName(error);
   const serialized: {
     -readonly [K in keyof SerializedError]: SerializedError[K];
   } = {
     name: safeString(orDefault(read("name"), "Error")),
     message: safeString(orDefault(read("message"), "")),
-    stack: typeof stack === "string" ? stack : undefined,
+    // Firefox gives some errors an empty stack: treat it as none.
+    stack: typeof stack === "string" && stack !== "" ? stack : undefined,
     code: typeof code === "string" ? code : undefined,
     props,
   };
+  if (className !== undefined) serialized.className = className;
   if ("cause" in error && depth < MAX_CAUSE_DEPTH) {
     const cause = read("cause");
     if (cause instanceof Error) serialized.cause = serializeError(cause, depth + 1);
@@ -429,11 +539,11 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
 }
 
 /**
- * Turns a {@link SerializedError} back into an error. sabkit's classes and
- * the built-in ones (`TypeError`, `RangeError`, …) come back as the same
- * class (`instanceof` works) without running their constructors; any other
- * name comes back as an `Error` whose `name` is the original one. The stack is
- * the remote one.
+ * Turns a {@link SerializedError} back into an error. It is an instance of
+ * the class registered in this thread under its `className` (sabkit's
+ * classes, the built-in ones, and yours through {@link registerErrorClass}),
+ * so `instanceof` works, made without running that class's constructor; its
+ * `name` and message are the original ones, and its stack the remote one.
  *
  * @example
  * ```ts
@@ -441,7 +551,12 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
  * ```
  */
 export function reviveError(serialized: SerializedError): Error {
-  const errorClass = REVIVABLE.get(serialized.name) ?? Error;
+  const { byName } = errorRegistry();
+  // className first; a description from an older sender has only the name.
+  const errorClass =
+    (serialized.className !== undefined ? byName.get(serialized.className) : undefined) ??
+    byName.get(serialized.name) ??
+    Error;
   // Reflect.construct(Error, …, newTarget) makes a real Error object (with
   // the internal slot that util.inspect and structured clone look for) whose
   // prototype is errorClass.prototype, without running errorClass's
@@ -451,11 +566,11 @@ export function reviveError(serialized: SerializedError): Error {
     [serialized.message],
     errorClass,
   );
-  if (errorClass === Error && serialized.name !== "Error") define(error, "name", serialized.name);
+  if (error.name !== serialized.name) define(error, "name", serialized.name);
   define(error, "stack", serialized.stack ?? `${serialized.name}: ${serialized.message}`);
   if (serialized.code !== undefined) error.code = serialized.code;
   for (const [key, value] of Object.entries(serialized.props)) error[key] = value;
-  if (errorClass === OwnerDiedError && !("guard" in serialized.props)) error.guard = undefined;
+  if (error instanceof OwnerDiedError && !("guard" in serialized.props)) error.guard = undefined;
   if (serialized.cause !== undefined) {
     const cause = serialized.cause;
     define(error, "cause", "name" in cause ? reviveError(cause) : cause.value);

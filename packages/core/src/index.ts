@@ -20,6 +20,7 @@ export {
   NotOwnerError,
   OwnerDiedError,
   type OwnerDiedErrorOptions,
+  registerErrorClass,
   SabkitError,
   type SabkitErrorCode,
   TimeoutError,
@@ -29,4 +30,4 @@ export { Guard } from "./guard.js";
 export type { Handle, Shareable } from "./handle.js";
 export type { WaitOptions } from "./options.js";
 export { isThreadAlive, threadIdentity } from "./runtime.js";
-export { revive, reviveAsync, share } from "./share.js";
+export { type ReviveAsyncOptions, revive, reviveAsync, share } from "./share.js";

@@ -10,6 +10,7 @@ import {
   InvalidHandleError,
   NotOwnerError,
   OwnerDiedError,
+  registerErrorClass,
   SabkitError,
   TimeoutError,
   WorkerCrashedError,
@@ -203,5 +204,66 @@ describe("serializeError / reviveError", () => {
       depth++;
     }
     expect(depth).toBe(9);
+  });
+});
+
+describe("error names and classes under minification, across workers", () => {
+  const roundTrip = (error: unknown): Error => reviveError(structuredClone(serializeError(error)));
+
+  it("names come from string literals, not from the class's (possibly minified) name", () => {
+    // What a minifier makes of `class TimeoutError extends SabkitError`: a class named "E".
+    const renamed = { E: class extends TimeoutError {} }.E;
+    expect(renamed.name).toBe("E");
+    expect(new renamed().name).toBe("TimeoutError");
+    expect(String(new renamed("slow"))).toBe("TimeoutError: slow");
+    expect(new TimeoutError().name).toBe("TimeoutError");
+    expect(new AbortError().name).toBe("AbortError");
+  });
+
+  it("a registered class of the program's own arrives as itself, whatever its class name", () => {
+    // The same class under a minified name: registration by a string literal is what counts.
+    const QuotaError = { q: class extends RangeError {} }.q;
+    registerErrorClass("test.QuotaError", QuotaError);
+    const revived = roundTrip(new QuotaError("over quota"));
+    expect(revived).toBeInstanceOf(QuotaError);
+    expect(revived).toBeInstanceOf(RangeError);
+    expect(revived.message).toBe("over quota");
+    expect(serializeError(new QuotaError("x")).className).toBe("test.QuotaError");
+  });
+
+  it("an unregistered subclass arrives as its nearest registered ancestor, keeping its name", () => {
+    class Slow extends TimeoutError {
+      override name = "Slow";
+    }
+    class Slower extends Slow {}
+    const revived = roundTrip(new Slower("very")) as TimeoutError;
+    expect(revived).toBeInstanceOf(TimeoutError);
+    expect(revived.name).toBe("Slow");
+    expect(revived.code).toBe("ERR_SABKIT_TIMEOUT");
+    expect(serializeError(new Slower("x")).className).toBe("TimeoutError");
+  });
+
+  it("a second copy of a class registered under the same name revives as the newer one; both serialize by name", () => {
+    const First = class extends Error {};
+    const Second = class extends Error {};
+    registerErrorClass("test.Twice", First);
+    registerErrorClass("test.Twice", Second);
+    expect(serializeError(new First("a")).className).toBe("test.Twice");
+    expect(roundTrip(new First("a"))).toBeInstanceOf(Second);
+  });
+
+  it("registerErrorClass refuses an empty name and a class that does not extend Error", () => {
+    expect(() => registerErrorClass("", Error)).toThrow(TypeError);
+    expect(() => registerErrorClass("x", class {} as never)).toThrow(
+      'registerErrorClass("x"): errorClass must be a class that extends Error',
+    );
+    expect(() => registerErrorClass(7 as never, Error)).toThrow("non-empty string literal");
+  });
+
+  it("an empty stack (as some engines give) is no stack: the revived one names the error", () => {
+    const error = new RangeError("bare");
+    Object.defineProperty(error, "stack", { value: "" });
+    expect(serializeError(error).stack).toBeUndefined();
+    expect(roundTrip(error).stack).toBe("RangeError: bare");
   });
 });

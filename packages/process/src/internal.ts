@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { packageImporter } from "./child.js";
 export { containsHandleRecord, findUncloneable } from "./clone-path.js";
 export { CURRENT_KEY, type CurrentRecord } from "./current.js";
 export {
@@ -22,5 +23,12 @@ export {
   toExitCode,
 } from "./exit-record.js";
 export * from "./index.js";
+export {
+  currentRuntime,
+  importWorkerModule,
+  isTypeScript,
+  type Runtime,
+  refuseWhileImporting,
+} from "./loader.js";
 export { SOURCE_MODE } from "./platform.js";
 export { CHILDREN_KEY } from "./process.js";

@@ -6,7 +6,7 @@
  *
  * | concern              | Node                                               | browser                                          |
  * |----------------------|----------------------------------------------------|--------------------------------------------------|
- * | entry                | `bootstrap.js` next to this module (file URL)      | `new Worker(new URL("./bootstrap.js", import.meta.url), { type: "module" })` |
+ * | entry                | `bootstrap.js` next to this module (file URL)      | `new Worker(new URL("./bootstrap.js", import.meta.url), { type: "module" })`, or the user's worker entry (a function target) |
  * | start message        | `workerData` (cloned synchronously by `new Worker`)| the first `postMessage`                          |
  * | reports (errors)     | a dedicated MessagePort, drained synchronously by a blocking `join()` (`receiveMessageOnPort`) | the worker's own messages |
  * | "exited"             | the worker's `exit` event                          | the bootstrap's `exit` report, `terminate()`, or an `error` event |
@@ -28,7 +28,8 @@ export interface InitMessage {
   readonly parent: { readonly name: string; readonly pid: number };
   readonly runtime: unknown;
   readonly exit: SharedArrayBuffer;
-  readonly tsx: boolean;
+  /** The parent runs sabkit's own TypeScript sources (our tests): the bootstrap registers tsx before it imports child.ts. */
+  readonly sourceMode: boolean;
 }
 
 /** What the bootstrap reports: an error of the target, or (browsers) its exit. */
@@ -63,6 +64,8 @@ export interface SpawnOptions {
   readonly transfer: readonly Transferable[];
   /** Start the worker resolving workspace packages to their sources (this module runs from source). */
   readonly sourceMode: boolean;
+  /** Starts a Web Worker from the user's worker entry (a function target), instead of bootstrap.js. */
+  readonly entry: (() => Worker) | undefined;
 }
 
 export interface ChildThread {
@@ -104,7 +107,17 @@ export function spawnThread(
   options: SpawnOptions,
   events: ChildEvents,
 ): ChildThread {
-  return onNode() ? spawnNode(init, options, events) : spawnBrowser(init, options, events);
+  if (options.entry !== undefined) return spawnWeb(init, options, events, options.entry);
+  return onNode()
+    ? spawnNode(init, options, events)
+    : // The literal pattern Vite and webpack recognise to build bootstrap.js as a
+      // worker entry (its options must stay a static object).
+      spawnWeb(
+        init,
+        options,
+        events,
+        () => new Worker(new URL("./bootstrap.js", import.meta.url), { type: "module" }),
+      );
 }
 
 // -- Node ---------------------------------------------------------------------
@@ -199,12 +212,15 @@ function prefixLines(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, pre
   });
 }
 
-// -- Browsers -----------------------------------------------------------------
+// -- Web Workers (browsers; Deno and Bun from a worker entry) ----------------------
 
-function spawnBrowser(init: InitMessage, options: SpawnOptions, events: ChildEvents): ChildThread {
-  // The literal pattern Vite and webpack recognise to emit bootstrap.js as a
-  // worker entry (its options must stay a static object).
-  const worker = new Worker(new URL("./bootstrap.js", import.meta.url), { type: "module" });
+function spawnWeb(
+  init: InitMessage,
+  options: SpawnOptions,
+  events: ChildEvents,
+  createWorker: () => Worker,
+): ChildThread {
+  const worker = startWebWorker(createWorker, options.entry !== undefined);
   let gone = false;
   const exit = (code: number): void => {
     if (gone) return;
@@ -223,7 +239,9 @@ function spawnBrowser(init: InitMessage, options: SpawnOptions, events: ChildEve
     events.error(
       new Error(
         event.message ||
-          `the worker for ${init.target} failed to load (bootstrap.js not served where the bundle expects it?)`,
+          (options.entry !== undefined
+            ? `the worker entry of ${init.name} failed to load (is its URL served, and does it call serve()?)`
+            : `the worker for ${init.target} failed to load (bootstrap.js not served where the bundle expects it?)`),
       ),
     );
     exit(1);
@@ -242,4 +260,27 @@ function spawnBrowser(init: InitMessage, options: SpawnOptions, events: ChildEve
     unref: () => {},
     drainReports: () => [],
   };
+}
+
+/** Calls the worker factory; a missing `Worker` or a factory that returns something else is a TypeError. */
+function startWebWorker(createWorker: () => Worker, userEntry: boolean): Worker {
+  if (userEntry && typeof Worker !== "function") {
+    throw new TypeError(
+      "Process: a worker-entry target starts a Web Worker, and this runtime has no global Worker " +
+        '(Node): give the target module\'s URL instead (new URL("./task.js", import.meta.url))',
+    );
+  }
+  const worker = createWorker();
+  if (
+    worker === null ||
+    typeof worker !== "object" ||
+    typeof (worker as Partial<Worker>).postMessage !== "function" ||
+    typeof (worker as Partial<Worker>).terminate !== "function"
+  ) {
+    throw new TypeError(
+      "Process: the target function must return a new Worker, e.g. " +
+        '() => new Worker(new URL("./task.worker.js", import.meta.url), { type: "module" })',
+    );
+  }
+  return worker;
 }

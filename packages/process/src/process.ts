@@ -41,6 +41,7 @@ import {
   TERMINATED,
   toExitCode,
 } from "./exit-record.js";
+import { refuseWhileImporting } from "./loader.js";
 import {
   type ChildReport,
   type ChildThread,
@@ -58,10 +59,15 @@ export type { ResourceLimits } from "./platform.js";
 export interface ProcessOptions<Args extends readonly unknown[] = readonly unknown[]> {
   /**
    * The module to run: a URL (`import.meta.url`, `new URL("./task.js", import.meta.url)`) or a
-   * path (relative to the working directory on Node, to the page in browsers). `.ts`, `.mts`
-   * and `.cts` targets load through tsx on Node (an optional peer dependency).
+   * path (relative to the working directory on Node, to the page in browsers); or, where a
+   * bundler builds the workers, a function that starts a Web Worker from an entry that calls
+   * `serve(() => import("./task.js"))` from `@sabkit/process/worker`:
+   * `() => new Worker(new URL("./task.worker.js", import.meta.url), { type: "module" })`
+   * (browsers, Deno, Bun). `.ts`, `.mts`
+   * and `.cts` targets load natively on Deno and Bun, and through tsx on Node (an optional
+   * peer dependency: the tsx that runs the program, or one installed beside it).
    */
-  target: string | URL;
+  target: string | URL | (() => Worker);
   /** The exported function to call (default `"default"`, the default export). */
   export?: string;
   /** Positional arguments: structured-cloneable data and sabkit primitives, at any depth. */
@@ -111,13 +117,17 @@ function defaultName(): string {
 }
 
 const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
-const TYPESCRIPT = /\.[cm]?ts$/;
+
+/** What `target` says of a process started from a worker entry (the entry knows its module). */
+const WORKER_ENTRY_TARGET = "(worker entry)";
 
 function resolveTarget(target: unknown): string {
+  if (typeof target === "function") return WORKER_ENTRY_TARGET;
   if (target instanceof URL) return target.href;
   if (typeof target !== "string" || target === "") {
     throw new TypeError(
-      `Process: target must be a module URL or path (e.g. import.meta.url or "./task.js"), got ${describe(target)}`,
+      'Process: target must be a module URL or path (e.g. import.meta.url or "./task.js"), or a function ' +
+        `that starts a worker from an entry calling serve(), got ${describe(target)}`,
     );
   }
   if (URL_SCHEME.test(target)) return new URL(target).href;
@@ -191,13 +201,14 @@ function checkOptions(options: unknown): ProcessOptions {
  * ```
  */
 export class Process<Args extends readonly unknown[] = readonly unknown[]> {
-  /** The target module's URL. */
+  /** The target module's URL; `"(worker entry)"` when the target is a worker-entry function. */
   readonly target: string;
   /** The exported function's name. */
   readonly export: string;
   readonly #args: Args;
   readonly #kwargs: Record<string, unknown> | undefined;
   readonly #options: ProcessOptions<Args>;
+  readonly #entry: (() => Worker) | undefined;
   #name: string;
   #daemon: boolean;
   #exit: Int32Array | undefined;
@@ -211,6 +222,7 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
   constructor(options: ProcessOptions<Args>) {
     const o = checkOptions(options) as ProcessOptions<Args>;
     this.target = resolveTarget(o.target);
+    this.#entry = typeof o.target === "function" ? (o.target as () => Worker) : undefined;
     this.export = o.export ?? "default";
     this.#args = (o.args ?? []) as Args;
     this.#kwargs = o.kwargs;
@@ -279,9 +291,11 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
    * a socket) is a TypeError naming its path (`args[1].onDone`), and nothing is started.
    *
    * @returns this, for `new Process({...}).start()`.
-   * @throws SabkitError when called twice; TypeError for arguments that cannot be sent.
+   * @throws SabkitError when called twice, or while this worker imports its own module (guard
+   * the code that starts processes with `isMainProcess()`); TypeError for arguments that cannot be sent.
    */
   start(): this {
+    refuseWhileImporting("Process.start()");
     if (this.#exit !== undefined) {
       throw new SabkitError(
         `Process.start: ${this.#name} was already started; a process starts once — create a new Process`,
@@ -305,7 +319,7 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
       parent: { name: current.name, pid: current.pid },
       runtime: child.data,
       exit: exit.buffer as SharedArrayBuffer,
-      tsx: onNode() && (SOURCE_MODE || TYPESCRIPT.test(new URL(this.target).pathname)),
+      sourceMode: SOURCE_MODE && onNode(),
     };
     try {
       this.#thread = spawnThread(
@@ -319,6 +333,7 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
           execArgv: this.#options.execArgv,
           transfer: this.#options.transfer ?? [],
           sourceMode: SOURCE_MODE,
+          entry: this.#entry,
         },
         {
           report: (message) => this.#onReport(message),

@@ -1,7 +1,14 @@
-import { InvalidHandleError, isThreadAlive, SabkitError, threadIdentity } from "@sabkit/core";
+import {
+  InvalidHandleError,
+  isThreadAlive,
+  SabkitError,
+  TimeoutError,
+  threadIdentity,
+} from "@sabkit/core";
 import { withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { currentProcess, isMainProcess, Process } from "../src/index.js";
+import { CustomFailure, SlowFailure } from "./fixtures/tasks.js";
 
 const tasks = new URL("./fixtures/tasks.ts", import.meta.url);
 const BOUND = 20_000;
@@ -28,6 +35,18 @@ describe("the seed's three-process example", () => {
   });
 });
 
+describe("a target that starts processes at its top level (no isMainProcess() guard)", () => {
+  it("is refused in the worker with an error that says what to do; nothing is started", async () => {
+    const p = new Process({ target: new URL("./fixtures/runaway.ts", import.meta.url) }).start();
+    expect(await finished(p)).toBe(1);
+    expect(p.error).toBeInstanceOf(SabkitError);
+    expect(p.error?.message).toMatch(
+      /^Process\.start\(\) was called while this worker was still importing its module file:.*runaway\.ts: /,
+    );
+    expect(p.error?.message).toContain("`if (isMainProcess()) { ... }`");
+  });
+});
+
 describe("errors", () => {
   it("a thrown error reaches the parent with its class, message and the worker's stack; exitCode 1", async () => {
     const p = new Process({
@@ -44,13 +63,24 @@ describe("errors", () => {
     expect(await finished(p)).toBe(1);
   });
 
-  it("a rejected async target keeps its class name and own fields (joinAsync resolves 1)", async () => {
+  it("a rejected async target's registered error class arrives as itself, with its own fields (joinAsync resolves 1)", async () => {
     const p = new Process({ target: tasks, export: "rejectsCustom", args: ["no luck"] }).start();
     expect(await finished(p)).toBe(1);
+    expect(p.error).toBeInstanceOf(CustomFailure);
     expect(p.error?.name).toBe("CustomFailure");
     expect(p.error?.message).toBe("no luck");
     expect((p.error as unknown as { detail: number }).detail).toBe(42);
     expect(p.error?.stack).toContain("rejectsCustom");
+  });
+
+  it("an unregistered subclass arrives as its nearest registered ancestor, with its own name", async () => {
+    const p = new Process({ target: tasks, export: "throwsSlow" }).start();
+    expect(await finished(p)).toBe(1);
+    expect(p.error).toBeInstanceOf(TimeoutError);
+    expect(p.error).not.toBeInstanceOf(SlowFailure);
+    expect(p.error?.name).toBe("SlowFailure");
+    expect((p.error as TimeoutError).code).toBe("ERR_SABKIT_TIMEOUT");
+    expect(p.error?.message).toBe("too slow");
   });
 
   it("a missing export is a TypeError in the process that says what to do", async () => {

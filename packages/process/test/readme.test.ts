@@ -36,11 +36,11 @@ describe("README", () => {
     }
   });
 
-  it("bootstrap.js repeats the exit record's constants correctly", () => {
-    const bootstrap = readFileSync(new URL("../src/bootstrap.js", import.meta.url), "utf8");
-    expect(bootstrap).toContain(`const EXIT = ${EXIT};`);
-    expect(bootstrap).toContain("const RUNNING = -(2 ** 31);");
+  it("serve.js (the worker start) repeats the exit record's constants correctly", () => {
+    const serve = readFileSync(new URL("../src/serve.js", import.meta.url), "utf8");
+    expect(serve).toContain(`const EXIT = ${EXIT};`);
+    expect(serve).toContain("const RUNNING = -(2 ** 31);");
     expect(RUNNING).toBe(-(2 ** 31));
-    expect(bootstrap).toContain(`const RECORD_BYTES = ${EXIT_RECORD_BYTES};`);
+    expect(serve).toContain(`const RECORD_BYTES = ${EXIT_RECORD_BYTES};`);
   });
 });

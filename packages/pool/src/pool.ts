@@ -58,6 +58,7 @@ import {
   serializeError,
 } from "@sabkit/core/internal";
 import { Process, type ResourceLimits } from "@sabkit/process";
+import { currentRuntime, refuseWhileImporting } from "@sabkit/process/internal";
 import { Queue } from "@sabkit/queue";
 import { InFlight } from "./in-flight.js";
 import { CANCEL_WORDS, cancelRecord, createSlot, readSlotStats, startedSeq } from "./slot.js";
@@ -200,14 +201,14 @@ interface Rec {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   state: number;
-  worker: Worker | undefined;
+  worker: PoolWorker | undefined;
   seq: number;
   /** Items in this record, for stats. */
   readonly items: number;
   cleanup: (() => void) | undefined;
 }
 
-interface Worker {
+interface PoolWorker {
   readonly id: number;
   readonly index: number;
   readonly generation: number;
@@ -274,13 +275,26 @@ function defaultProcesses(): number {
   return typeof n === "number" && n >= 1 ? Math.floor(n) : 1;
 }
 
+// Variables, not literals: a bundler must not take the Node worker for an
+// asset of a browser bundle (browsers start entry.js, see #spawn).
+const WORKER_TS = "./worker.ts";
+const WORKER_JS = "./worker.js";
+
 function workerModuleUrl(): string {
   // From sources (tests, tsx) the worker is worker.ts; from the build, worker.js.
-  // Two literal URLs, not a template: bundlers (Vite) turn a template into a
-  // glob of every matching file (including worker.js.map) and import them.
-  return import.meta.url.endsWith(".ts")
-    ? new URL(/* @vite-ignore */ "./worker.ts", import.meta.url).href
-    : new URL("./worker.js", import.meta.url).href;
+  return new URL(import.meta.url.endsWith(".ts") ? WORKER_TS : WORKER_JS, import.meta.url).href;
+}
+
+/** What `module` says of a pool whose workers start from a worker entry (the entry knows its tasks). */
+const WORKER_ENTRY_MODULE = "(worker entry)";
+
+/**
+ * Starts a browser pool worker from entry.js, which a bundler builds with the
+ * worker loop inside (the literal pattern Vite and webpack recognise; its
+ * options must stay a static object).
+ */
+function defaultWebEntry(): Worker {
+  return new Worker(new URL("./entry.js", import.meta.url), { type: "module" });
 }
 
 function checkPositiveInt(value: unknown, what: string, optional = true): number | undefined {
@@ -317,12 +331,13 @@ function checkTaskOptions(options: unknown, what: string): TaskOptions {
   return o;
 }
 
-function resolveModule(module: unknown, what = "new Pool(module): module"): string {
+function resolveModule(module: unknown, what: string, alternative = ""): string {
   if (module instanceof URL) return module.href;
   if (typeof module === "string" && /^[a-z][a-z0-9+.-]+:/i.test(module))
     return new URL(module).href;
   throw new TypeError(
-    `${what} must be a module URL (import.meta.url, or new URL("./tasks.js", import.meta.url)), got ${describe(module)}`,
+    `${what} must be a module URL (import.meta.url, or new URL("./tasks.js", import.meta.url))${alternative}, ` +
+      `got ${describe(module)}`,
   );
 }
 
@@ -342,14 +357,14 @@ export type AnyTasks = Record<string, (...args: any[]) => unknown>;
  * ```
  */
 export class Pool<M = AnyTasks> {
-  /** The task module's URL. */
+  /** The task module's URL; `"(worker entry)"` when workers start from a worker entry of yours. */
   readonly module: string;
   /** Number of workers. */
   readonly processes: number;
   readonly #options: PoolOptions;
   readonly #results: Queue<ResultRecord>;
-  readonly #workers: (Worker | undefined)[];
-  readonly #byId = new Map<number, Worker>();
+  readonly #workers: (PoolWorker | undefined)[];
+  readonly #byId = new Map<number, PoolWorker>();
   #pending: (Rec | undefined)[] = [];
   #head = 0;
   #queued = 0;
@@ -369,10 +384,19 @@ export class Pool<M = AnyTasks> {
   #roomWaiters: (() => void)[] = [];
   #stats = { completed: 0, failed: 0, cancelled: 0, crashed: 0 };
   readonly #initArgs: unknown;
-  readonly #workerUrl: string;
+  /** What each worker's Process runs: the worker module's URL, or a function starting a worker entry. */
+  readonly #workerTarget: string | (() => Worker);
 
-  constructor(module: string | URL, options: PoolOptions = {}) {
-    this.module = resolveModule(module);
+  constructor(module: string | URL | (() => Worker), options: PoolOptions = {}) {
+    refuseWhileImporting("new Pool()");
+    this.module =
+      typeof module === "function"
+        ? WORKER_ENTRY_MODULE
+        : resolveModule(
+            module,
+            "new Pool(module): module",
+            ", or a function that starts a worker from an entry calling serve() of @sabkit/pool/worker",
+          );
     if (options === null || typeof options !== "object") {
       throw new TypeError(
         `new Pool(module, options): options must be an object, got ${describe(options)}`,
@@ -403,10 +427,14 @@ export class Pool<M = AnyTasks> {
       throw new TypeError(`Pool: initArgs must be an array, got ${describe(options.initArgs)}`);
     }
     this.#options = { ...options };
-    this.#workerUrl =
-      options.workerUrl === undefined
-        ? workerModuleUrl()
-        : resolveModule(options.workerUrl, "new Pool: options.workerUrl");
+    this.#workerTarget =
+      typeof module === "function"
+        ? (module as () => Worker)
+        : options.workerUrl !== undefined
+          ? resolveModule(options.workerUrl, "new Pool: options.workerUrl")
+          : currentRuntime() === "browser"
+            ? defaultWebEntry
+            : workerModuleUrl();
     // Shared once (a TypeError naming the path of a function in them); posted to every worker.
     this.#initArgs = share(options.initArgs ?? [], "initArgs");
     this.#results = new Queue<ResultRecord>({ capacity: RESULT_QUEUE_BYTES });
@@ -616,7 +644,7 @@ export class Pool<M = AnyTasks> {
       );
     }
     for (;;) {
-      const live = this.#workers.filter((w): w is Worker => w !== undefined);
+      const live = this.#workers.filter((w): w is PoolWorker => w !== undefined);
       if (live.length === 0) return;
       deadline.throwIfAborted();
       if (deadline.expired)
@@ -796,7 +824,7 @@ export class Pool<M = AnyTasks> {
   #flushRounds(): void {
     this.#sinceFlush = 0;
     if (this.#queued === 0 || this.#terminated) return;
-    const live = this.#workers.filter((w): w is Worker => w !== undefined && !w.retiring);
+    const live = this.#workers.filter((w): w is PoolWorker => w !== undefined && !w.retiring);
     if (live.length === 0) return;
     // A share of the outstanding records per worker (so long tasks spread), at least 2 (so a
     // worker has its next record while the parent reads the last result), at most WINDOW.
@@ -833,7 +861,7 @@ export class Pool<M = AnyTasks> {
    * its own: its inputs are cloned apart from other tasks', as a postMessage per task would).
    * False when none fit (the rest go back to the front of the deque).
    */
-  #send(w: Worker, recs: Rec[]): boolean {
+  #send(w: PoolWorker, recs: Rec[]): boolean {
     const firstSeq = w.nextSeq;
     const records: TaskRecord[] = new Array(recs.length);
     for (let i = 0; i < recs.length; i++) {
@@ -863,7 +891,7 @@ export class Pool<M = AnyTasks> {
   }
 
   /** Sends one record: "sent", "full" (the ring has no room; the caller keeps it) or "rejected" (settled). */
-  #sendOne(w: Worker, rec: Rec): SendOutcome {
+  #sendOne(w: PoolWorker, rec: Rec): SendOutcome {
     const seq = w.nextSeq;
     try {
       if (!w.tasks.tryPut([seq, rec.name, rec.inputs, spreadOf(rec)])) return "full";
@@ -880,7 +908,7 @@ export class Pool<M = AnyTasks> {
   }
 
   /** Sends `rec` as a record flagged INPUTS_PORT, its inputs `share`d through the worker's port. */
-  #sendByPort(w: Worker, rec: Rec): SendOutcome {
+  #sendByPort(w: PoolWorker, rec: Rec): SendOutcome {
     const seq = w.nextSeq;
     let tree: unknown;
     try {
@@ -923,7 +951,7 @@ export class Pool<M = AnyTasks> {
   }
 
   /** A message on `w`'s port: the values of a record answered RESULT_OK_PORT. */
-  #onPortMessage(w: Worker, message: ToParent): void {
+  #onPortMessage(w: PoolWorker, message: ToParent): void {
     if (!w.awaiting.has(message.seq)) {
       w.arrived.set(message.seq, message);
       return;
@@ -947,7 +975,7 @@ export class Pool<M = AnyTasks> {
     );
   }
 
-  #markSent(w: Worker, rec: Rec, seq: number): void {
+  #markSent(w: PoolWorker, rec: Rec, seq: number): void {
     rec.state = SENT;
     rec.worker = w;
     rec.seq = seq;
@@ -1091,7 +1119,7 @@ export class Pool<M = AnyTasks> {
       histogram: this.#options.histogram === true,
     };
     const process = new Process({
-      target: this.#workerUrl,
+      target: this.#workerTarget,
       export: "runPoolWorker",
       args: [config],
       name: `PoolWorker-${index}.${generation}`,
@@ -1101,7 +1129,7 @@ export class Pool<M = AnyTasks> {
     });
     process.start();
     this.#workersStarted++;
-    const w: Worker = {
+    const w: PoolWorker = {
       id,
       index,
       generation,
@@ -1116,7 +1144,7 @@ export class Pool<M = AnyTasks> {
       retiring: false,
       terminatedByPool: false,
       exited: undefined as unknown as Promise<void>,
-      port: channel.port1 as unknown as Worker["port"],
+      port: channel.port1 as unknown as PoolWorker["port"],
       awaiting: new Map(),
       arrived: new Map(),
     };
@@ -1132,7 +1160,7 @@ export class Pool<M = AnyTasks> {
     this.#byId.set(id, w);
   }
 
-  #retire(w: Worker): void {
+  #retire(w: PoolWorker): void {
     if (w.retiring) return;
     w.retiring = true;
     // The worker runs what it holds, then sees ClosedError and returns (exit code 0).
@@ -1144,7 +1172,7 @@ export class Pool<M = AnyTasks> {
     for (const w of this.#workers) if (w !== undefined) this.#retire(w);
   }
 
-  #onExit(w: Worker, code: number): void {
+  #onExit(w: PoolWorker, code: number): void {
     // The worker's last results first: what it answered is not lost.
     this.#drainNow();
     const started = startedSeq(w.slot);
@@ -1204,7 +1232,7 @@ export class Pool<M = AnyTasks> {
    * published their records are delivered first; any still missing a second later are lost
    * with the worker.
    */
-  #closePort(w: Worker, threadId: number, code: number): void {
+  #closePort(w: PoolWorker, threadId: number, code: number): void {
     w.arrived.clear();
     if (w.awaiting.size === 0) {
       w.port.close();

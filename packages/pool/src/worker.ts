@@ -14,6 +14,7 @@
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import { ClosedError, reviveAsync, share } from "@sabkit/core";
 import { reviveError, type SerializedError, serializeError } from "@sabkit/core/internal";
+import { importWorkerModule, packageImporter } from "@sabkit/process/internal";
 import { Queue, type QueueHandle } from "@sabkit/queue";
 import { RunningTask, setCurrentTask } from "./context.js";
 import {
@@ -81,6 +82,7 @@ export type ResultRecord = [workerId: number, seq: number, status: number, paylo
 
 /** The worker's start arguments (plain, structured-cloneable). */
 export interface WorkerConfig {
+  /** The task module's URL (`"(worker entry)"` when the worker entry built it in). */
   readonly module: string;
   readonly tasks: QueueHandle;
   readonly results: QueueHandle;
@@ -172,8 +174,11 @@ class Mailbox {
   readonly #arrived = new Map<number, ToWorker>();
   readonly #waiting = new Map<number, (message: ToWorker) => void>();
   readonly #discard = new Set<number>();
+  /** How revival imports the kinds of primitives the task module did not import (see packageImporter). */
+  readonly #importPackage: ((name: string) => Promise<unknown>) | undefined;
 
-  constructor(port: PortLike) {
+  constructor(port: PortLike, importPackage: ((name: string) => Promise<unknown>) | undefined) {
+    this.#importPackage = importPackage;
     port.onmessage = (event) => {
       const message = event.data as ToWorker;
       if (this.#discard.delete(message.seq)) return;
@@ -193,7 +198,7 @@ class Mailbox {
       message = await new Promise<ToWorker>((resolve) => this.#waiting.set(seq, resolve));
     } else this.#arrived.delete(seq);
     if (message.error !== undefined) throw reviveError(message.error);
-    return reviveAsync(message.inputs, "args");
+    return reviveAsync(message.inputs, "args", { importPackage: this.#importPackage });
   }
 
   /** Record `seq` was skipped: drop its inputs now or when they arrive. */
@@ -202,14 +207,23 @@ class Mailbox {
   }
 }
 
-/** Entry point of a pool process. */
-export async function runPoolWorker(config: WorkerConfig): Promise<void> {
+/**
+ * Entry point of a pool process.
+ *
+ * @param loadTasks imports the task module, when a worker entry built it in
+ *   (`serve(() => import("./tasks.js"))` from `@sabkit/pool/worker`); otherwise
+ *   it is imported from `config.module`.
+ */
+export async function runPoolWorker(
+  config: WorkerConfig,
+  loadTasks?: () => Promise<unknown>,
+): Promise<void> {
   const slot = slotFrom(config.slot);
   const tasks = Queue.from<TaskRecord>(config.tasks);
   const results = Queue.from<ResultRecord>(config.results);
   const port = config.port;
-  const mailbox = new Mailbox(port);
-  const module = (await import(/* @vite-ignore */ config.module)) as Record<string, unknown>;
+  const mailbox = new Mailbox(port, packageImporter(config.module));
+  const module = await importWorkerModule(config.module, "task module", loadTasks);
   if (config.initializer !== undefined) {
     const init = module[config.initializer];
     if (typeof init !== "function") {

@@ -4,15 +4,15 @@ import { expect, test } from "vitest";
 const BOUND = 60_000;
 
 test(
-  "in headless Chromium (COOP/COEP page, module workers): map, apply, errors, live primitives, timeout, terminate",
+  "in headless Chromium (COOP/COEP page, module workers): map, apply, errors, live primitives, timeout, terminate, a worker entry of the program's own",
   async () => {
     const result = await runInBrowser<Record<string, unknown>>({
       page: new URL("./browser/pool.page.ts", import.meta.url),
       workers: {
-        // Where the page bundle's new URL("./bootstrap.js" | "./worker.js", import.meta.url) point.
-        "bootstrap.js": new URL("../../process/src/bootstrap.js", import.meta.url),
-        "worker.js": new URL("../src/worker.ts", import.meta.url),
+        // Where the page bundle's new URL("./entry.js", import.meta.url) points.
+        "entry.js": new URL("../src/entry.js", import.meta.url),
         "tasks.js": new URL("./browser/tasks.ts", import.meta.url),
+        "tasks-entry.js": new URL("./browser/tasks.worker.ts", import.meta.url),
       },
       timeoutMs: BOUND,
     });
@@ -26,6 +26,10 @@ test(
       timedOut: "TimeoutError",
       terminated: true,
       afterTerminate: "ClosedError",
+      entrySquares: [0, 1, 4, 9, 16, 25, 36, 49, 64, 81],
+      entryLive: true,
+      entryCount: 1250,
+      entryModule: "(worker entry)",
     });
   },
   BOUND + 5_000,

@@ -388,6 +388,36 @@ describe("crash recovery", () => {
   );
 });
 
+describe("a task module that creates a Pool at its top level (no isMainProcess() guard)", () => {
+  test(
+    "is refused in every worker: the pool breaks with that error instead of starting workers without end",
+    async () => {
+      const pool = new Pool(new URL("./fixtures/runaway.ts", import.meta.url), {
+        processes: 1,
+        maxCrashes: 2,
+      });
+      try {
+        const error = await withTimeLimit(
+          pool.apply("square", [3]).catch((e: unknown) => e),
+          40_000,
+          "the refused pool",
+        );
+        expect(error).toBeInstanceOf(SabkitError);
+        expect((error as Error).message).toMatch(/pool is broken/);
+        expect((error as Error).message).toContain(
+          "new Pool() was called while this worker was still importing its module",
+        );
+        // Each worker failed on its own import; none started a worker of its own.
+        expect(pool.stats().workersStarted).toBe(2);
+      } finally {
+        pool.terminate();
+        await pool.join({ timeout: 10_000 });
+      }
+    },
+    T,
+  );
+});
+
 describe("cancellation", () => {
   test(
     "map and imap over thousands of chunks with a signal watch it once: no listener-leak warning, abort still rejects",

@@ -1,6 +1,7 @@
 // The browser test page: Pool on module Web Workers, on a COOP/COEP page.
-// Served files: /page.js (this), /bootstrap.js (Process's), /worker.js (the pool worker, which
-// Pool finds next to its own module: new URL("./worker.js", import.meta.url)), /tasks.js.
+// Served files: /page.js (this), /entry.js (the pool's default worker entry, which Pool starts
+// next to its own module: new URL("./entry.js", import.meta.url)), /tasks.js (the task module,
+// imported by URL), /tasks-entry.js (a worker entry of the program's own, tasks built in).
 import { ClosedError } from "@sabkit/core";
 import { Lock } from "@sabkit/lock";
 import { Pool } from "../../src/index.js";
@@ -33,7 +34,31 @@ async function scenario(): Promise<Record<string, unknown>> {
   const terminated = await running.then(String, (e: Error) => e instanceof ClosedError);
   await pool.join({ timeout: 10_000 });
   const afterTerminate = await pool.apply("add", [1, 1]).then(String, (e: Error) => e.name);
-  return { squares, bigMapOk, applied, error, live, count, timedOut, terminated, afterTerminate };
+
+  // Workers started from the program's own entry, the task module built into it.
+  const bundled = new Pool<Tasks>(() => new Worker("/tasks-entry.js", { type: "module" }), {
+    processes: 2,
+  });
+  const entrySquares = await bundled.map("square", range(10));
+  const entryLive = await bundled.apply("addUnderLock", [lock, counter, 50]);
+  const entryCount = counter[0];
+  await bundled.close();
+  await bundled.join({ timeout: 10_000 });
+  return {
+    squares,
+    bigMapOk,
+    applied,
+    error,
+    live,
+    count,
+    timedOut,
+    terminated,
+    afterTerminate,
+    entrySquares,
+    entryLive,
+    entryCount,
+    entryModule: bundled.module,
+  };
 }
 
 (globalThis as { __sabkitResult?: unknown }).__sabkitResult = scenario();

@@ -1,3 +1,6 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// sabkit's guards are Disposable (`using`): this keeps its declarations compiling
+// in projects whose "lib" lacks it (a browser project's ES2022 + DOM, say).
 /**
  * @sabkit/core: what every sabkit primitive is built on — errors, wait
  * options, guards, handles and their sharing, thread identities.

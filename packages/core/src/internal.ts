@@ -1,3 +1,6 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// sabkit's guards are Disposable (`using`): this keeps its declarations compiling
+// in projects whose "lib" lacks it (a browser project's ES2022 + DOM, say).
 /**
  * @sabkit/core/internal: the raw layer for sibling packages (lock, queue,
  * process, pool, …) and tests. Not covered by semver for end users; the

@@ -94,7 +94,12 @@ export type TaskResult<M, K extends keyof M> = M[K] extends (...args: never[]) =
   : never;
 /** The first argument of task `K` (what `map` passes). */
 export type TaskItem<M, K extends keyof M> =
-  TaskArgs<M, K> extends [infer A, ...unknown[]] ? A : never;
+  TaskArgs<M, K> extends [infer A, ...unknown[]]
+    ? A
+    : // An untyped pool's tasks take any[]: their items are any, not never.
+      TaskArgs<M, K> extends (infer A)[]
+      ? A
+      : never;
 
 /** Options of `new Pool(...)`. */
 export interface PoolOptions {

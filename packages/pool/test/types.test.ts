@@ -28,4 +28,15 @@ describe("Pool<typeof import(module)> types", () => {
     };
     expectTypeOf(typed).toBeFunction();
   });
+
+  test("an untyped pool takes any task name and any items", () => {
+    const pool = undefined as unknown as Pool;
+    const untyped = (): void => {
+      // map's items of an untyped pool are any (they were never, refusing every array).
+      void pool.map("square", [1, 2, 3]);
+      void pool.map("label", ["a", "b"]);
+      expectTypeOf(pool.map("square", [1])).toEqualTypeOf<Promise<unknown[]>>();
+    };
+    expectTypeOf(untyped).toBeFunction();
+  });
 });

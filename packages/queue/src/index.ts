@@ -1,3 +1,6 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// sabkit's guards are Disposable (`using`): this keeps its declarations compiling
+// in projects whose "lib" lacks it (a browser project's ES2022 + DOM, say).
 /**
  * @sabkit/queue: Python's Queue, SimpleQueue and JoinableQueue in shared
  * memory, and a typed single-producer/single-consumer RingBuffer.

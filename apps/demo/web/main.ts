@@ -127,7 +127,7 @@ const TICK_SPACING_PX = 90;
 function drawChart(): void {
   const canvas = $<HTMLCanvasElement>("chart");
   const ratio = window.devicePixelRatio || 1;
-  // The CSS size; the bitmap matches it in device pixels.
+  // The CSS size (narrower and lower on a phone); the bitmap matches it in device pixels.
   const width = canvas.clientWidth || 960;
   const height = canvas.clientHeight || 260;
   const bitmapWidth = Math.round(width * ratio);
@@ -226,6 +226,8 @@ function showTable(results: PipelineResult[]): void {
     row.forEach((cell, i) => {
       const td = document.createElement("td");
       td.textContent = cell;
+      // The column's name, shown beside the value where the table reflows into one card per row.
+      td.dataset.label = header[i];
       if (i >= 1 && i <= 4) td.className = "num";
       if (i === header.length - 1) td.className = cell.startsWith("ok") ? "ok" : "bad";
       tr.append(td);
@@ -316,6 +318,7 @@ if (!globalThis.crossOriginIsolated || typeof SharedArrayBuffer !== "function") 
     event.preventDefault();
     void run().catch(() => {});
   });
-  drawChart();
+  // Redrawn at its new size when the width changes (a phone turned, a window resized).
+  new ResizeObserver(() => drawChart()).observe($("chart"));
   if (params.get("auto") === "1") void run().catch(() => {});
 }

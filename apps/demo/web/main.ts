@@ -10,6 +10,7 @@ import { generateCorpus, splitChunks } from "../src/corpus.js";
 import { type CountSummary, warmUp } from "../src/count.js";
 import {
   type PipelineResult,
+  PROGRESS_INTERVAL_MS,
   type Progress,
   runPostMessage,
   runSabkit,
@@ -42,15 +43,36 @@ const PALETTE = ["#2563eb", "#d97706", "#6b7280"];
 
 // -- chart --------------------------------------------------------------------
 
+type Sample = Pick<Progress, "elapsedMs" | "countedBytes">;
+
+interface Point {
+  /** Time on the pipeline's clock. */
+  ms: number;
+  /** Counting rate in MB/s, smoothed. */
+  rate: number;
+  /** The sample its rate was measured from. */
+  from: Sample;
+  /** The smoothed rate before it. */
+  before: number;
+}
+
 interface Series {
   name: string;
   color: string;
-  /** Counting rate (MB/s, smoothed) at `ms` on the pipeline's clock. */
-  points: { ms: number; rate: number }[];
+  points: Point[];
   /** The sample the next rate is measured from. */
-  last: Pick<Progress, "elapsedMs" | "countedBytes">;
+  last: Sample;
   smoothed: number;
 }
+
+/**
+ * Shortest window a point's rate is measured over (but the whole run, when
+ * that is shorter). The last sample comes as the clock stops, often a few ms
+ * after a timed one: a rate over those few ms is a spike or a drop that says
+ * nothing (one chunk more or less), so such a sample widens the last point's
+ * window instead of adding a point.
+ */
+const MIN_WINDOW_MS = PROGRESS_INTERVAL_MS / 2;
 
 /**
  * Where every pipeline's clock starts: nothing counted yet. Measuring the
@@ -82,14 +104,21 @@ function track(progress: Progress): void {
     s.points.length = 0;
     s.last = CLOCK_START;
   }
-  const last = s.last;
-  if (progress.elapsedMs > last.elapsedMs) {
+  let from = s.last;
+  if (progress.elapsedMs > from.elapsedMs) {
+    const end = s.points[s.points.length - 1];
+    if (end && progress.elapsedMs - from.elapsedMs < MIN_WINDOW_MS) {
+      s.points.pop();
+      from = end.from;
+      s.smoothed = end.before;
+    }
     const rate =
-      (progress.countedBytes - last.countedBytes) /
+      (progress.countedBytes - from.countedBytes) /
       MB /
-      ((progress.elapsedMs - last.elapsedMs) / 1000);
+      ((progress.elapsedMs - from.elapsedMs) / 1000);
+    const before = s.smoothed;
     s.smoothed = s.points.length === 0 ? rate : 0.5 * s.smoothed + 0.5 * rate;
-    s.points.push({ ms: progress.elapsedMs, rate: s.smoothed });
+    s.points.push({ ms: progress.elapsedMs, rate: s.smoothed, from, before });
     s.last = progress;
   }
   drawChart();

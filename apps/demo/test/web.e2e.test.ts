@@ -5,7 +5,9 @@
  * compared with the Node CLI's for the same seed and size. It also checks
  * issue #8's claim that Vite sees sabkit's worker entries: @sabkit/process's
  * bootstrap, the counter module and the plain worker are emitted as files,
- * and the page's workers are started from them.
+ * and the page's workers are started from them. On a phone-sized viewport
+ * the page must fit the screen's width, and after a run the chart's time
+ * axis must fit the run's length (web/time-axis.ts, also checked directly).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -18,6 +20,7 @@ import type { Browser, Page } from "playwright-core";
 import { build, type PreviewServer, preview } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DemoState } from "../web/main.js";
+import { type TimeAxis, timeAxis } from "../web/time-axis.js";
 import { runCli } from "./run-cli.js";
 
 const configFile = fileURLToPath(new URL("../vite.config.ts", import.meta.url));
@@ -28,6 +31,14 @@ const SEED = "7";
 const WORKERS = "2";
 /** How long the page may take for its three pipelines (bounded; a hang fails here). */
 const PAGE_TIMEOUT_MS = 60_000;
+const DESKTOP = { viewport: { width: 1100, height: 900 } };
+/** A phone held upright: 390 CSS px wide at 3 device pixels per px, honouring the viewport meta tag. */
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 3,
+  isMobile: true,
+  hasTouch: true,
+};
 
 let server: PreviewServer;
 let browser: Browser;
@@ -55,8 +66,9 @@ function origin(): string {
 
 async function openPage(
   url: string,
+  device: typeof DESKTOP | typeof PHONE = DESKTOP,
 ): Promise<{ page: Page; errors: string[]; workers: string[]; requests: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const page = await browser.newPage(device);
   const errors: string[] = [];
   const workers: string[] = [];
   const requests: string[] = [];
@@ -71,6 +83,82 @@ async function openPage(
   });
   await page.goto(url, { waitUntil: "load" });
   return { page, errors, workers, requests };
+}
+
+/** Waits (bounded) until the page's run is over; returns what it published. */
+async function finishedRun(page: Page): Promise<DemoState> {
+  await page.waitForFunction(
+    () => {
+      const state = (globalThis as { __demo?: DemoState }).__demo?.state;
+      return state === "done" || state === "error";
+    },
+    undefined,
+    { timeout: PAGE_TIMEOUT_MS, polling: 100 },
+  );
+  return (await page.evaluate(() => (globalThis as { __demo?: DemoState }).__demo)) as DemoState;
+}
+
+/**
+ * The chart's time axis after a run spans the longest pipeline exactly as
+ * web/time-axis.ts promises: the chart ends at that pipeline's measured time
+ * (its last point is placed there), and the axis' last tick is at or past it
+ * by less than half of it, labelled in ms for a run under a second.
+ */
+function expectAxisFitsRun(demo: DemoState): void {
+  const axis = demo.timeAxis!;
+  const longest = Math.max(...demo.results!.map((r) => r.ms));
+  expect(axis.extentMs).toBe(longest);
+  const last = axis.ticks[axis.ticks.length - 1]!;
+  expect(last.ms).toBe(axis.maxMs);
+  expect(axis.maxMs).toBeGreaterThanOrEqual(longest);
+  expect(axis.maxMs).toBeLessThan(1.5 * longest);
+  const unit = axis.maxMs < 1000 ? / ms$/ : / s$/;
+  for (const tick of axis.ticks) expect(tick.label).toMatch(unit);
+}
+
+/**
+ * What of the page a reader cannot reach at its viewport's width: elements
+ * past the right edge, and table cells that are neither in view nor inside a
+ * container that scrolls sideways. Header cells may be left undisplayed (the
+ * narrow layout names each value in its own cell); data cells may not.
+ */
+function unreachable(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const width = window.innerWidth;
+    const describe = (e: Element) => `<${e.tagName.toLowerCase()}> "${e.textContent?.trim()}"`;
+    for (const e of document.querySelectorAll(
+      "h1, .lead, #controls label, #run, #status, #legend, #chart, #words",
+    )) {
+      const box = e.getBoundingClientRect();
+      if (box.left < 0 || box.right > width)
+        problems.push(`${describe(e)} spans ${box.left}..${box.right}`);
+    }
+    for (const cell of document.querySelectorAll("#summary th, #summary td")) {
+      const box = cell.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) {
+        if (cell.tagName === "TD") problems.push(`${describe(cell)} is not displayed`);
+        continue;
+      }
+      if (box.left >= 0 && box.right <= width) continue;
+      let scroller = cell.parentElement;
+      while (scroller && scroller !== document.body) {
+        const overflow = getComputedStyle(scroller).overflowX;
+        if (overflow === "auto" || overflow === "scroll") break;
+        scroller = scroller.parentElement;
+      }
+      const frame = scroller?.getBoundingClientRect();
+      const reachable =
+        scroller &&
+        scroller !== document.body &&
+        frame &&
+        frame.left >= 0 &&
+        frame.right <= width &&
+        box.right - frame.left + scroller.scrollLeft <= scroller.scrollWidth;
+      if (!reachable) problems.push(`${describe(cell)} spans ${box.left}..${box.right}`);
+    }
+    return problems;
+  });
 }
 
 describe("the browser page (vite build + vite preview + headless Chromium)", () => {
@@ -92,17 +180,7 @@ describe("the browser page (vite build + vite preview + headless Chromium)", () 
     ]);
     try {
       expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
-      await page.waitForFunction(
-        () => {
-          const state = (globalThis as { __demo?: DemoState }).__demo?.state;
-          return state === "done" || state === "error";
-        },
-        undefined,
-        { timeout: PAGE_TIMEOUT_MS, polling: 100 },
-      );
-      const demo = (await page.evaluate(
-        () => (globalThis as { __demo?: DemoState }).__demo,
-      )) as DemoState;
+      const demo = await finishedRun(page);
       await mkdir(resultsDir, { recursive: true });
       await page.screenshot({ path: join(resultsDir, "web-demo.png"), fullPage: true });
       expect(demo.error).toBeUndefined();
@@ -121,6 +199,38 @@ describe("the browser page (vite build + vite preview + headless Chromium)", () 
       expect(workers.filter((w) => /\/assets\/bootstrap-[\w-]+\.js$/.test(w))).toHaveLength(2);
       expect(workers.filter((w) => /\/assets\/plain-worker-[\w-]+\.js$/.test(w))).toHaveLength(2);
       expect(requests).toContain("/assets/count-worker.js");
+      // The desktop layout fits too, and so does the chart's time axis.
+      expect(await unreachable(page)).toEqual([]);
+      expectAxisFitsRun(demo);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("fits a phone's width: no sideways scrolling, every cell reachable, the axis fitted to the run", async () => {
+    const { page, errors } = await openPage(
+      `${origin()}?size=${SIZE_MB}&seed=${SEED}&workers=${WORKERS}&auto=1`,
+      PHONE,
+    );
+    try {
+      const demo = await finishedRun(page);
+      await mkdir(resultsDir, { recursive: true });
+      await page.screenshot({ path: join(resultsDir, "web-demo-phone.png"), fullPage: true });
+      expect(demo.error).toBeUndefined();
+      expect(demo.state).toBe("done");
+      expect(errors).toEqual([]);
+      const { innerWidth, scrollWidth } = await page.evaluate(() => ({
+        innerWidth: window.innerWidth,
+        scrollWidth: document.documentElement.scrollWidth,
+      }));
+      // A phone browser shows a page that is too wide zoomed out, so the
+      // layout viewport grows with it: it must stay the screen's 390 px.
+      expect(innerWidth).toBe(PHONE.viewport.width);
+      expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+      expect(await unreachable(page)).toEqual([]);
+      const cells = await page.locator("#summary tbody tr td:last-child").allTextContents();
+      expect(cells).toEqual([1, 2, 3].map(() => `ok ${demo.summary!.digest}`));
+      expectAxisFitsRun(demo);
     } finally {
       await page.close();
     }
@@ -159,6 +269,44 @@ describe("the browser page (vite build + vite preview + headless Chromium)", () 
     } finally {
       await page.close();
       await new Promise((resolve) => plain.close(resolve));
+    }
+  });
+});
+
+describe("the chart's time axis (web/time-axis.ts)", () => {
+  const labels = (axis: TimeAxis) => axis.ticks.map((t) => t.label);
+
+  it("ends on a round value just past the run, in ms under a second", () => {
+    expect(labels(timeAxis(80))).toEqual(["0 ms", "20 ms", "40 ms", "60 ms", "80 ms"]);
+    expect(labels(timeAxis(83))).toEqual(["0 ms", "20 ms", "40 ms", "60 ms", "80 ms", "100 ms"]);
+    expect(labels(timeAxis(400))).toEqual(["0 ms", "100 ms", "200 ms", "300 ms", "400 ms"]);
+    expect(labels(timeAxis(1234))).toEqual(["0.0 s", "0.5 s", "1.0 s", "1.5 s"]);
+    expect(labels(timeAxis(3000))).toEqual(["0 s", "1 s", "2 s", "3 s"]);
+    expect(labels(timeAxis(40_000))).toEqual(["0 s", "10 s", "20 s", "30 s", "40 s"]);
+    // A wide chart asks for more ticks.
+    expect(labels(timeAxis(400, 10))).toEqual(
+      ["0", "50", "100", "150", "200", "250", "300", "350", "400"].map((v) => `${v} ms`),
+    );
+    // An idle chart (nothing plotted yet) spans a second.
+    expect(timeAxis(0).maxMs).toBe(1000);
+  });
+
+  it("keeps extent <= last tick < 1.5 x extent, in 1-2-5 steps, for any run length", () => {
+    for (const maxIntervals of [5, 7, 10]) {
+      // Every 1/100 of a decade from 10 us to 1000 s, and the round values themselves.
+      for (let e = -200; e <= 600; e++) {
+        for (const extentMs of [10 ** (e / 100), Math.round(10 ** (e / 100))]) {
+          if (!(extentMs > 0)) continue;
+          const axis = timeAxis(extentMs, maxIntervals);
+          const intervals = axis.ticks.length - 1;
+          expect(axis.maxMs).toBeGreaterThanOrEqual(extentMs);
+          expect(axis.maxMs).toBeLessThan(1.5 * extentMs);
+          expect(intervals).toBeLessThanOrEqual(maxIntervals);
+          expect(intervals).toBeGreaterThan((2 / 5) * maxIntervals);
+          const mantissa = axis.stepMs / 10 ** Math.floor(Math.log10(axis.stepMs) + 1e-9);
+          expect([1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-9)).toBe(true);
+        }
+      }
     }
   });
 });

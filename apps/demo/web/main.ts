@@ -10,6 +10,7 @@ import { generateCorpus, splitChunks } from "../src/corpus.js";
 import { type CountSummary, warmUp } from "../src/count.js";
 import {
   type PipelineResult,
+  PROGRESS_INTERVAL_MS,
   type Progress,
   runPostMessage,
   runSabkit,
@@ -19,6 +20,7 @@ import {
   summaryRows,
 } from "../src/pipeline.js";
 import { webPlatform } from "./platform.js";
+import { type TimeAxis, timeAxis } from "./time-axis.js";
 
 export interface DemoState {
   state: "idle" | "running" | "done" | "error" | "not-isolated";
@@ -26,6 +28,8 @@ export interface DemoState {
   summary?: CountSummary;
   agree?: boolean;
   error?: string;
+  /** The chart's time axis as last drawn. */
+  timeAxis?: TimeAxis;
 }
 
 const demo: DemoState = { state: "idle" };
@@ -39,41 +43,99 @@ const PALETTE = ["#2563eb", "#d97706", "#6b7280"];
 
 // -- chart --------------------------------------------------------------------
 
+type Sample = Pick<Progress, "elapsedMs" | "countedBytes">;
+
+interface Point {
+  /** Time on the pipeline's clock. */
+  ms: number;
+  /** Counting rate in MB/s, smoothed. */
+  rate: number;
+  /** The sample its rate was measured from. */
+  from: Sample;
+  /** The smoothed rate before it. */
+  before: number;
+}
+
 interface Series {
   name: string;
   color: string;
-  points: { t: number; rate: number }[];
-  last?: Progress;
+  points: Point[];
+  /** The sample the next rate is measured from. */
+  last: Sample;
   smoothed: number;
 }
 
+/**
+ * Shortest window a point's rate is measured over (but the whole run, when
+ * that is shorter). The last sample comes as the clock stops, often a few ms
+ * after a timed one: a rate over those few ms is a spike or a drop that says
+ * nothing (one chunk more or less), so such a sample widens the last point's
+ * window instead of adding a point.
+ */
+const MIN_WINDOW_MS = PROGRESS_INTERVAL_MS / 2;
+
+/**
+ * Where every pipeline's clock starts: nothing counted yet. Measuring the
+ * first rate from it gives a run shorter than one progress interval (whose
+ * only sample is the last one) a point too, instead of an empty chart.
+ */
+const CLOCK_START = { elapsedMs: 0, countedBytes: 0 } as const;
+
 const series: Series[] = [];
+/** Measured times of the pipelines that have finished, so the axis spans them all. */
+const finishedMs: number[] = [];
 
 function track(progress: Progress): void {
   let s = series.find((x) => x.name === progress.pipeline);
   if (!s) {
     COLORS[progress.pipeline] ??= PALETTE[series.length % PALETTE.length]!;
-    s = { name: progress.pipeline, color: COLORS[progress.pipeline]!, points: [], smoothed: 0 };
+    s = {
+      name: progress.pipeline,
+      color: COLORS[progress.pipeline]!,
+      points: [],
+      last: CLOCK_START,
+      smoothed: 0,
+    };
     series.push(s);
     drawLegend();
   }
-  if (s.last && progress.elapsedMs < s.last.elapsedMs) {
+  if (progress.elapsedMs < s.last.elapsedMs) {
     // The pipeline's clock started (its workers are up): drop the start-up samples.
     s.points.length = 0;
-    s.last = undefined;
+    s.last = CLOCK_START;
   }
-  const last = s.last;
-  if (last && progress.elapsedMs > last.elapsedMs) {
+  let from = s.last;
+  if (progress.elapsedMs > from.elapsedMs) {
+    const end = s.points[s.points.length - 1];
+    if (end && progress.elapsedMs - from.elapsedMs < MIN_WINDOW_MS) {
+      s.points.pop();
+      from = end.from;
+      s.smoothed = end.before;
+    }
     const rate =
-      (progress.countedBytes - last.countedBytes) /
+      (progress.countedBytes - from.countedBytes) /
       MB /
-      ((progress.elapsedMs - last.elapsedMs) / 1000);
+      ((progress.elapsedMs - from.elapsedMs) / 1000);
+    const before = s.smoothed;
     s.smoothed = s.points.length === 0 ? rate : 0.5 * s.smoothed + 0.5 * rate;
-    s.points.push({ t: progress.elapsedMs / 1000, rate: s.smoothed });
+    s.points.push({ ms: progress.elapsedMs, rate: s.smoothed, from, before });
+    s.last = progress;
   }
-  s.last = progress;
   drawChart();
   showStatus(progress);
+}
+
+/**
+ * A pipeline finished. Its last sample was taken as its clock stopped, a few
+ * microseconds after the measured time: put that point at the measured time,
+ * so the chart ends exactly where the table's time column says.
+ */
+function finish(result: PipelineResult): void {
+  finishedMs.push(result.ms);
+  const s = series.find((x) => x.name === result.name);
+  const end = s?.points[s.points.length - 1];
+  if (end) end.ms = result.ms;
+  drawChart();
 }
 
 function drawLegend(): void {
@@ -88,52 +150,82 @@ function niceStep(max: number): number {
   return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw) ?? raw;
 }
 
+/** Room the chart asks for per time tick (a label like "200 ms" is about 45 px wide). */
+const TICK_SPACING_PX = 90;
+
 function drawChart(): void {
   const canvas = $<HTMLCanvasElement>("chart");
   const ratio = window.devicePixelRatio || 1;
+  // The CSS size (narrower and lower on a phone); the bitmap matches it in device pixels.
   const width = canvas.clientWidth || 960;
   const height = canvas.clientHeight || 260;
-  if (canvas.width !== width * ratio) {
-    canvas.width = width * ratio;
-    canvas.height = height * ratio;
+  const bitmapWidth = Math.round(width * ratio);
+  const bitmapHeight = Math.round(height * ratio);
+  if (canvas.width !== bitmapWidth || canvas.height !== bitmapHeight) {
+    canvas.width = bitmapWidth;
+    canvas.height = bitmapHeight;
   }
   const g = canvas.getContext("2d");
   if (!g) return;
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, width, height);
-  const left = 52;
-  const bottom = height - 28;
-  const top = 12;
-  const right = width - 12;
-  const maxT = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.t)));
-  const maxRate = Math.max(10, ...series.flatMap((s) => s.points.map((p) => p.rate))) * 1.1;
-  const x = (t: number) => left + (t / maxT) * (right - left);
-  const y = (rate: number) => bottom - (rate / maxRate) * (bottom - top);
   g.font = "12px system-ui, sans-serif";
+  const axis = timeAxis(
+    Math.max(0, ...finishedMs, ...series.flatMap((s) => s.points.map((p) => p.ms))),
+    // The plot is the canvas less about 70 px of margins: 5 ticks on a phone, 10 on a desktop.
+    (width - 70) / TICK_SPACING_PX,
+  );
+  demo.timeAxis = axis;
+  const maxRate = Math.max(10, ...series.flatMap((s) => s.points.map((p) => p.rate))) * 1.1;
+  const rateStep = niceStep(maxRate);
+  const rateTicks: number[] = [];
+  for (let r = 0; r <= maxRate; r += rateStep) rateTicks.push(r);
+  // Room for the widest rate label on the left and half the last time label
+  // on the right (time labels are centred on their ticks).
+  const rateLabelWidth = Math.max(...rateTicks.map((r) => g.measureText(r.toFixed(0)).width));
+  const lastLabel = axis.ticks[axis.ticks.length - 1]!.label;
+  const left = Math.ceil(rateLabelWidth) + 16;
+  const right = width - Math.max(12, Math.ceil(g.measureText(lastLabel).width / 2) + 4);
+  const bottom = height - 28;
+  // The plot starts below the title, so a line or grid line at the top never crosses it.
+  const top = 26;
+  const x = (ms: number) => left + (ms / axis.maxMs) * (right - left);
+  const y = (rate: number) => bottom - (rate / maxRate) * (bottom - top);
   g.fillStyle = "#6b7280";
   g.strokeStyle = "#e5e7eb";
   g.lineWidth = 1;
-  const rateStep = niceStep(maxRate);
-  for (let r = 0; r <= maxRate; r += rateStep) {
+  g.textAlign = "right";
+  for (const r of rateTicks) {
     g.beginPath();
     g.moveTo(left, y(r));
     g.lineTo(right, y(r));
     g.stroke();
-    g.fillText(`${r.toFixed(0)}`, 8, y(r) + 4);
+    g.fillText(r.toFixed(0), left - 8, y(r) + 4);
   }
-  const timeStep = niceStep(maxT);
-  for (let t = 0; t <= maxT; t += timeStep)
-    g.fillText(`${t.toFixed(timeStep < 1 ? 1 : 0)} s`, x(t) - 10, height - 8);
-  g.fillText("MB/s counted", left + 4, top + 10);
+  g.textAlign = "center";
+  for (const tick of axis.ticks) {
+    g.beginPath();
+    g.moveTo(x(tick.ms), bottom);
+    g.lineTo(x(tick.ms), bottom + 4);
+    g.stroke();
+    g.fillText(tick.label, x(tick.ms), height - 8);
+  }
+  g.textAlign = "left";
+  g.fillText("MB/s counted", left + 4, top - 10);
   for (const s of series) {
     if (s.points.length === 0) continue;
     g.strokeStyle = s.color;
     g.lineWidth = 2;
     g.beginPath();
     g.moveTo(x(0), y(0));
-    for (const p of s.points) g.lineTo(x(p.t), y(p.rate));
+    for (const p of s.points) g.lineTo(x(p.ms), y(p.rate));
     g.stroke();
   }
+}
+
+/** "43 ms" under a second (a short run is not "0.0 s"), "1.5 s" from there on, as the chart's axis. */
+function elapsed(ms: number): string {
+  return ms < 999.5 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function showStatus(p: Progress): void {
@@ -143,7 +235,7 @@ function showStatus(p: Progress): void {
     .join(", ");
   const percent = p.totalBytes ? (100 * p.countedBytes) / p.totalBytes : 100;
   $("status").textContent =
-    `${p.pipeline}: ${percent.toFixed(0)}% at ${(p.elapsedMs / 1000).toFixed(1)} s\n` +
+    `${p.pipeline}: ${percent.toFixed(0)}% at ${elapsed(p.elapsedMs)}\n` +
     `  reader   ${mb(p.readBytes)}\n  counters ${mb(p.countedBytes)}\n  reducer  ${mb(p.mergedBytes)}\n` +
     `  queues   ${queues || "(none: one thread)"}`;
 }
@@ -163,6 +255,8 @@ function showTable(results: PipelineResult[]): void {
     row.forEach((cell, i) => {
       const td = document.createElement("td");
       td.textContent = cell;
+      // The column's name, shown beside the value where the table reflows into one card per row.
+      td.dataset.label = header[i];
       if (i >= 1 && i <= 4) td.className = "num";
       if (i === header.length - 1) td.className = cell.startsWith("ok") ? "ok" : "bad";
       tr.append(td);
@@ -187,7 +281,9 @@ async function run(): Promise<void> {
   $<HTMLButtonElement>("run").disabled = true;
   demo.state = "running";
   series.length = 0;
+  finishedMs.length = 0;
   drawLegend();
+  drawChart();
   $("summary").hidden = true;
   $("words").textContent = "";
   try {
@@ -197,11 +293,16 @@ async function run(): Promise<void> {
     const words = generateCorpus(corpus, seed);
     const input = { corpus, chunks: splitChunks(corpus, CHUNK_BYTES), workers };
     warmUp(); // this thread counts (single thread) and merges: compile that code first
-    const results = [
-      await runSabkit(input, webPlatform, track),
-      await runPostMessage(input, webPlatform, track),
-      await runSingleThread(input, track),
-    ];
+    const results: PipelineResult[] = [];
+    for (const pipeline of [
+      () => runSabkit(input, webPlatform, track),
+      () => runPostMessage(input, webPlatform, track),
+      () => runSingleThread(input, track),
+    ]) {
+      const result = await pipeline();
+      finish(result);
+      results.push(result);
+    }
     const reference = results[2]!.summary;
     demo.results = results;
     demo.summary = reference;
@@ -246,6 +347,7 @@ if (!globalThis.crossOriginIsolated || typeof SharedArrayBuffer !== "function") 
     event.preventDefault();
     void run().catch(() => {});
   });
-  drawChart();
+  // Redrawn at its new size when the width changes (a phone turned, a window resized).
+  new ResizeObserver(() => drawChart()).observe($("chart"));
   if (params.get("auto") === "1") void run().catch(() => {});
 }

@@ -48,8 +48,10 @@ export function describeCommand(result: CommandResult): string {
  * only, ` ` both. Outputs here are a few lines; the quadratic table is fine.
  */
 export function diffLines(expected: string, actual: string): string {
-  const a = expected.replace(/\n$/, "").split("\n");
-  const b = actual.replace(/\n$/, "").split("\n");
+  const lines = (text: string): string[] =>
+    text === "" ? [] : text.replace(/\n$/, "").split("\n");
+  const a = lines(expected);
+  const b = lines(actual);
   const n = a.length;
   const m = b.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));

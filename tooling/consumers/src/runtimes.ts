@@ -2,8 +2,8 @@
  * The commands a run may name. Deno and Bun are the binaries that this
  * package installs from npm (@deno/linux-x64-glibc, @oven/bun-linux-x64: the
  * binary is inside the package, nothing downloads at install or run time),
- * pinned in the catalog; everything else is looked up on PATH as a user's
- * shell would.
+ * pinned in the catalog; the engines-floor Node is fetched by floor.ts;
+ * everything else is looked up on PATH as a user's shell would.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -33,17 +33,23 @@ export interface ResolvedStep {
   readonly env: Record<string, string>;
 }
 
+/** The command name of the oldest Node the packages' engines field allows (floor.ts). */
+export const FLOOR_NODE = "node@engines-floor";
+
 /**
  * `{pm}` becomes the case's package manager; a leading `deno`/`bun` becomes
  * the installed binary, with its caches in `cacheDir` (never the user's home)
- * and no update checks or telemetry.
+ * and no update checks or telemetry; a leading `node@engines-floor` the
+ * oldest Node the packages accept.
  */
-export function resolveStep(
+export async function resolveStep(
   argv: readonly string[],
   manager: Manager,
   cacheDir: string,
-): ResolvedStep {
+  floorNode: () => Promise<string>,
+): Promise<ResolvedStep> {
   const words = argv.map((word) => word.replaceAll("{pm}", manager));
+  if (words[0] === FLOOR_NODE) return { argv: [await floorNode(), ...words.slice(1)], env: {} };
   if (words[0] === "deno") {
     return {
       argv: [binary("@deno/linux-x64-glibc", "deno"), ...words.slice(1)],

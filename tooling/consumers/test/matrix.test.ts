@@ -12,6 +12,7 @@ import { afterAll, test } from "vitest";
 import { type Case, loadCases, type Manager, matrix, selected } from "../src/cases.js";
 import { consumerEnv } from "../src/env.js";
 import { type CommandResult, runCommand } from "../src/exec.js";
+import { enginesFloor, floorNode } from "../src/floor.js";
 import { manifestProblems } from "../src/manifest.js";
 import { type Packed, packAll } from "../src/pack.js";
 import { checkIsolated, createProject, type Project } from "../src/project.js";
@@ -47,6 +48,15 @@ function setup(): Promise<Setup> {
     return { packed: await packAll(join(root, "tarballs")), versions: catalog() };
   })();
   return setupOnce;
+}
+
+let floorOnce: Promise<string> | undefined;
+/** The oldest Node the packed packages' engines field allows, fetched once per run. */
+function enginesFloorNode(): Promise<string> {
+  floorOnce ??= setup().then(({ packed }) =>
+    floorNode(enginesFloor(packed.tarballs.values()), join(root, "cache")),
+  );
+  return floorOnce;
 }
 
 const projects = new Map<string, Promise<Project>>();
@@ -111,7 +121,13 @@ for (const entry of entries) {
         problem = `the install failed`;
       } else {
         for (const [i, step] of run.steps.entries()) {
-          const resolved = resolveStep(step, manager, join(root, "cache"));
+          let resolved: Awaited<ReturnType<typeof resolveStep>>;
+          try {
+            resolved = await resolveStep(step, manager, join(root, "cache"), enginesFloorNode);
+          } catch (error) {
+            problem = `step ${i + 1} of ${run.steps.length} could not be prepared: ${error instanceof Error ? error.message : error}`;
+            break;
+          }
           const result = await runCommand(resolved.argv, {
             cwd: p.dir,
             env: consumerEnv(resolved.env),

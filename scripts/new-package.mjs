@@ -1,7 +1,8 @@
 // Scaffolds a published package under packages/: `node scripts/new-package.mjs lock "Lock, RLock…"`.
 // Writes package.json (exports with the source condition for tests, types,
-// ./internal and ./package.json), tsconfig, tsup and vitest configs, and a README.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// ./internal and ./package.json; the published exports without it), tsconfig,
+// tsup and vitest configs, a README and the LICENSE.
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 
 const [dir, description = ""] = process.argv.slice(2);
 if (!dir) {
@@ -14,40 +15,54 @@ if (existsSync(root)) {
   process.exit(1);
 }
 const name = dir === "sabkit" ? "sabkit" : `@sabkit/${dir}`;
-const entry = (file) => ({
-  source: `./src/${file}.ts`,
+const REPO = "https://github.com/sabkit/sabkit";
+const entry = (file, source = true) => ({
+  ...(source ? { source: `./src/${file}.ts` } : {}),
   types: `./dist/${file}.d.ts`,
   default: `./dist/${file}.js`,
+});
+const exportsMap = (source) => ({
+  ".": entry("index", source),
+  "./internal": entry("internal", source),
+  "./package.json": "./package.json",
 });
 const pkg = {
   name,
   version: "0.0.0",
   description,
-  type: "module",
-  sideEffects: false,
+  keywords: [
+    "multiprocessing",
+    "SharedArrayBuffer",
+    "Atomics",
+    "worker_threads",
+    "web-worker",
+    "shared-memory",
+  ],
+  homepage: `${REPO}/tree/main/packages/${dir}#readme`,
+  bugs: { url: `${REPO}/issues` },
+  repository: { type: "git", url: `git+${REPO}.git`, directory: `packages/${dir}` },
   license: "MIT",
-  engines: { node: ">=20" },
-  exports: {
-    ".": entry("index"),
-    "./internal": entry("internal"),
-    "./package.json": "./package.json",
-  },
+  type: "module",
+  // A package with kinds lists its register entry here (see packages/lock).
+  sideEffects: false,
+  engines: { node: ">=20.19" },
+  exports: exportsMap(true),
   main: "./dist/index.js",
   types: "./dist/index.d.ts",
-  files: ["dist", "!dist/**/*.map"],
+  files: ["dist"],
+  // What `pnpm pack`/`pnpm publish` write: the source condition points at src/, which is not shipped.
+  publishConfig: { access: "public", exports: exportsMap(false) },
   scripts: {
     build: "tsup",
     typecheck: "tsc -p tsconfig.json",
-    lint: "publint --strict && attw --pack . --profile esm-only --ignore-rules cjs-resolves-to-esm",
+    lint: "node ../../scripts/lint-package.mjs",
     test: "vitest run",
     bench: "tsx --conditions=source bench/index.ts",
   },
   dependencies: {},
+  // The private tooling (@sabkit/test-utils, bench, tsconfig) is a dev dependency of the root.
   devDependencies: {
     "@arethetypeswrong/cli": "catalog:",
-    "@sabkit/bench": "workspace:*",
-    "@sabkit/test-utils": "workspace:*",
-    "@sabkit/tsconfig": "workspace:*",
     "@types/node": "catalog:",
     publint: "catalog:",
     tsup: "catalog:",
@@ -67,11 +82,12 @@ write(
 );
 write(
   "tsup.config.ts",
-  `import { defineLibraryConfig } from "@sabkit/tsconfig/tsup";\n\nexport default defineLibraryConfig({ entry: ["src/index.ts", "src/internal.ts"] });\n`,
+  `import { defineLibraryConfig } from "@sabkit/tsconfig/tsup";\n\nexport default defineLibraryConfig();\n`,
 );
 write(
   "vitest.config.ts",
   `import { defineNodeConfig } from "@sabkit/test-utils/vitest";\n\nexport default defineNodeConfig();\n`,
 );
 write("README.md", `# ${name}\n\n${description}\n`);
+copyFileSync(new URL("../LICENSE", import.meta.url), new URL("LICENSE", root));
 console.log(`created packages/${dir} (${name}); run pnpm install`);

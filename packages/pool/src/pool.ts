@@ -57,7 +57,7 @@ import {
   type SerializedError,
   serializeError,
 } from "@sabkit/core/internal";
-import { Process, type ResourceLimits } from "@sabkit/process";
+import { Process, type ResourceLimits, type WebWorker } from "@sabkit/process";
 import { currentRuntime, refuseWhileImporting } from "@sabkit/process/internal";
 import { Queue } from "@sabkit/queue";
 import { InFlight } from "./in-flight.js";
@@ -298,7 +298,7 @@ const WORKER_ENTRY_MODULE = "(worker entry)";
  * worker loop inside (the literal pattern Vite and webpack recognise; its
  * options must stay a static object).
  */
-function defaultWebEntry(): Worker {
+function defaultWebEntry(): WebWorker {
   return new Worker(new URL("./entry.js", import.meta.url), { type: "module" });
 }
 
@@ -390,9 +390,9 @@ export class Pool<M = AnyTasks> {
   #stats = { completed: 0, failed: 0, cancelled: 0, crashed: 0 };
   readonly #initArgs: unknown;
   /** What each worker's Process runs: the worker module's URL, or a function starting a worker entry. */
-  readonly #workerTarget: string | (() => Worker);
+  readonly #workerTarget: string | (() => WebWorker);
 
-  constructor(module: string | URL | (() => Worker), options: PoolOptions = {}) {
+  constructor(module: string | URL | (() => WebWorker), options: PoolOptions = {}) {
     refuseWhileImporting("new Pool()");
     this.module =
       typeof module === "function"
@@ -434,7 +434,7 @@ export class Pool<M = AnyTasks> {
     this.#options = { ...options };
     this.#workerTarget =
       typeof module === "function"
-        ? (module as () => Worker)
+        ? (module as () => WebWorker)
         : options.workerUrl !== undefined
           ? resolveModule(options.workerUrl, "new Pool: options.workerUrl")
           : currentRuntime() === "browser"

@@ -130,22 +130,26 @@ async function run(
 /**
  * How revival imports a package's kinds: on Node, Deno and Bun, its
  * `register` entry resolved from the target module's location (where the
- * program installed it), then from this package's; in browsers nothing can
- * be imported by name (undefined: revival names the import to add).
+ * program installed it), then from this package's; where only the umbrella
+ * package `sabkit` is installed (a strict layout shows nothing else), its
+ * `register` entry, which registers every kind. In browsers nothing can be
+ * imported by name (undefined: revival names the import to add).
  */
 export function packageImporter(fromUrl: string): ((name: string) => Promise<unknown>) | undefined {
   if (currentRuntime() === "browser") return undefined;
   return async (name: string) => {
     const { createRequire } = nodeBuiltin<typeof import("node:module")>("node:module");
     const { pathToFileURL } = nodeBuiltin<typeof import("node:url")>("node:url");
-    for (const base of [fromUrl, import.meta.url]) {
-      let resolved: string;
-      try {
-        resolved = createRequire(base).resolve(`${name}/register`);
-      } catch {
-        continue;
+    for (const specifier of [`${name}/register`, "sabkit/register"]) {
+      for (const base of [fromUrl, import.meta.url]) {
+        let resolved: string;
+        try {
+          resolved = createRequire(base).resolve(specifier);
+        } catch {
+          continue;
+        }
+        return import(/* @vite-ignore */ pathToFileURL(resolved).href);
       }
-      return import(/* @vite-ignore */ pathToFileURL(resolved).href);
     }
     return import(/* @vite-ignore */ `${name}/register`);
   };

@@ -8,4 +8,10 @@
  * @packageDocumentation
  */
 export { currentProcess, isMainProcess, type ProcessInfo } from "./current.js";
-export { Process, type ProcessOptions, type ResourceLimits } from "./process.js";
+export {
+  Process,
+  type ProcessOptions,
+  type ResourceLimits,
+  type TransferableObject,
+  type WebWorker,
+} from "./process.js";

@@ -14,6 +14,22 @@
  * | env, resourceLimits, prefixed output | Worker options, piped stdio        | ignored                                          |
  */
 
+/**
+ * An object `postMessage` transfers rather than clones (a MessagePort, an
+ * ArrayBuffer, …): the DOM's `Transferable`, spelled so that the declarations
+ * compile in projects without the DOM lib.
+ */
+export type TransferableObject = object;
+
+/**
+ * A Web Worker, as a worker-entry target starts it (the DOM's `Worker`, or
+ * Deno's and Bun's), spelled so that the declarations compile without the DOM lib.
+ */
+export interface WebWorker {
+  postMessage(message: unknown, transfer: TransferableObject[]): void;
+  terminate(): void;
+}
+
 /** The start message the bootstrap reads (structured-cloneable). */
 export interface InitMessage {
   readonly tag: "sabkit.process.init";
@@ -61,11 +77,11 @@ export interface SpawnOptions {
   readonly prefixOutput: boolean;
   readonly execArgv: string[] | undefined;
   /** Transferred with the start message (ProcessOptions.transfer). */
-  readonly transfer: readonly Transferable[];
+  readonly transfer: readonly TransferableObject[];
   /** Start the worker resolving workspace packages to their sources (this module runs from source). */
   readonly sourceMode: boolean;
   /** Starts a Web Worker from the user's worker entry (a function target), instead of bootstrap.js. */
-  readonly entry: (() => Worker) | undefined;
+  readonly entry: (() => WebWorker) | undefined;
 }
 
 export interface ChildThread {
@@ -218,9 +234,9 @@ function spawnWeb(
   init: InitMessage,
   options: SpawnOptions,
   events: ChildEvents,
-  createWorker: () => Worker,
+  createWorker: () => WebWorker,
 ): ChildThread {
-  const worker = startWebWorker(createWorker, options.entry !== undefined);
+  const worker = startWebWorker(createWorker, options.entry !== undefined) as Worker;
   let gone = false;
   const exit = (code: number): void => {
     if (gone) return;
@@ -247,7 +263,7 @@ function spawnWeb(
     exit(1);
   };
   try {
-    worker.postMessage(init, [...options.transfer]);
+    worker.postMessage(init, [...options.transfer] as Transferable[]);
   } catch (error) {
     gone = true;
     worker.terminate();
@@ -263,7 +279,7 @@ function spawnWeb(
 }
 
 /** Calls the worker factory; a missing `Worker` or a factory that returns something else is a TypeError. */
-function startWebWorker(createWorker: () => Worker, userEntry: boolean): Worker {
+function startWebWorker(createWorker: () => WebWorker, userEntry: boolean): WebWorker {
   if (userEntry && typeof Worker !== "function") {
     throw new TypeError(
       "Process: a worker-entry target starts a Web Worker, and this runtime has no global Worker " +
@@ -274,8 +290,8 @@ function startWebWorker(createWorker: () => Worker, userEntry: boolean): Worker 
   if (
     worker === null ||
     typeof worker !== "object" ||
-    typeof (worker as Partial<Worker>).postMessage !== "function" ||
-    typeof (worker as Partial<Worker>).terminate !== "function"
+    typeof (worker as Partial<WebWorker>).postMessage !== "function" ||
+    typeof (worker as Partial<WebWorker>).terminate !== "function"
   ) {
     throw new TypeError(
       "Process: the target function must return a new Worker, e.g. " +

@@ -51,9 +51,11 @@ import {
   type ResourceLimits,
   SOURCE_MODE,
   spawnThread,
+  type TransferableObject,
+  type WebWorker,
 } from "./platform.js";
 
-export type { ResourceLimits } from "./platform.js";
+export type { ResourceLimits, TransferableObject, WebWorker } from "./platform.js";
 
 /** Options of `new Process(...)`. */
 export interface ProcessOptions<Args extends readonly unknown[] = readonly unknown[]> {
@@ -67,7 +69,7 @@ export interface ProcessOptions<Args extends readonly unknown[] = readonly unkno
    * and `.cts` targets load natively on Deno and Bun, and through tsx on Node (an optional
    * peer dependency: the tsx that runs the program, or one installed beside it).
    */
-  target: string | URL | (() => Worker);
+  target: string | URL | (() => WebWorker);
   /** The exported function to call (default `"default"`, the default export). */
   export?: string;
   /** Positional arguments: structured-cloneable data and sabkit primitives, at any depth. */
@@ -90,7 +92,7 @@ export interface ProcessOptions<Args extends readonly unknown[] = readonly unkno
    * Objects in `args`/`kwargs` to transfer rather than clone (e.g. a `MessagePort` the child
    * keeps talking through), as `postMessage`'s transfer list.
    */
-  transfer?: Transferable[];
+  transfer?: TransferableObject[];
 }
 
 /** The global key of the set of this thread's running processes (read by the bootstrap at exit). */
@@ -208,7 +210,7 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
   readonly #args: Args;
   readonly #kwargs: Record<string, unknown> | undefined;
   readonly #options: ProcessOptions<Args>;
-  readonly #entry: (() => Worker) | undefined;
+  readonly #entry: (() => WebWorker) | undefined;
   #name: string;
   #daemon: boolean;
   #exit: Int32Array | undefined;
@@ -222,7 +224,7 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
   constructor(options: ProcessOptions<Args>) {
     const o = checkOptions(options) as ProcessOptions<Args>;
     this.target = resolveTarget(o.target);
-    this.#entry = typeof o.target === "function" ? (o.target as () => Worker) : undefined;
+    this.#entry = typeof o.target === "function" ? (o.target as () => WebWorker) : undefined;
     this.export = o.export ?? "default";
     this.#args = (o.args ?? []) as Args;
     this.#kwargs = o.kwargs;

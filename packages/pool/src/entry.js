@@ -4,6 +4,6 @@
 // `new Worker(new URL("./entry.js", import.meta.url), { type: "module" })`, the
 // pattern bundlers follow to build a worker entry, so the pool's worker loop
 // arrives bundled; the task module is imported from the Pool's URL.
-import { serve } from "./serve.js";
+import { servePool } from "./serve.js";
 
-serve();
+servePool();

@@ -400,7 +400,7 @@ export class Pool<M = AnyTasks> {
         : resolveModule(
             module,
             "new Pool(module): module",
-            ", or a function that starts a worker from an entry calling serve() of @sabkit/pool/worker",
+            ", or a function that starts a worker from an entry calling servePool() of @sabkit/pool/worker",
           );
     if (options === null || typeof options !== "object") {
       throw new TypeError(

@@ -1,8 +1,8 @@
 // @ts-check
-// The start of a pool worker built by a bundler: `serve()` runs this worker
-// as one of a Pool's processes (the process part is @sabkit/process's serve),
+// The start of a pool worker built by a bundler: `servePool()` runs this worker
+// as one of a Pool's processes (the process part is @sabkit/process's serveProcess),
 // with the pool's worker loop (worker.ts) as its target and the task module
-// either built in (`serve(() => import("./tasks.js"))`, a worker entry of the
+// either built in (`servePool(() => import("./tasks.js"))`, a worker entry of the
 // user's) or imported from the URL the Pool was given (entry.js, the default
 // entry in browsers).
 //
@@ -10,7 +10,7 @@
 // import-free module: the worker loop and every sabkit module load through
 // import() after the start message has published the runtime, and the literal
 // `import("./worker.js")` is one every bundler follows into the worker.
-import { serve as serveProcess } from "@sabkit/process/worker";
+import { serveProcess } from "@sabkit/process/worker";
 
 /**
  * Runs this worker as a pool process. Call it once, as the first statement
@@ -22,14 +22,14 @@ import { serve as serveProcess } from "@sabkit/process/worker";
  * @example
  * ```ts
  * // tasks.worker.ts, started by new Pool(() => new Worker(new URL("./tasks.worker.ts", import.meta.url), { type: "module" }))
- * import { serve } from "@sabkit/pool/worker";
- * serve(() => import("./tasks.ts"));
+ * import { servePool } from "@sabkit/pool/worker";
+ * servePool(() => import("./tasks.ts"));
  * ```
  */
-export function serve(loadTasks) {
+export function servePool(loadTasks) {
   if (loadTasks !== undefined && typeof loadTasks !== "function") {
     throw new TypeError(
-      'serve(loadTasks): loadTasks must be a function that imports the task module, e.g. () => import("./tasks.js")',
+      'servePool(loadTasks): loadTasks must be a function that imports the task module, e.g. () => import("./tasks.js")',
     );
   }
   serveProcess(() =>

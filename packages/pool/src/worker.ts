@@ -211,7 +211,7 @@ class Mailbox {
  * Entry point of a pool process.
  *
  * @param loadTasks imports the task module, when a worker entry built it in
- *   (`serve(() => import("./tasks.js"))` from `@sabkit/pool/worker`); otherwise
+ *   (`servePool(() => import("./tasks.js"))` from `@sabkit/pool/worker`); otherwise
  *   it is imported from `config.module`.
  */
 export async function runPoolWorker(

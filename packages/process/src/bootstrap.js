@@ -4,6 +4,6 @@
 // `new Worker(new URL("./bootstrap.js", import.meta.url), { type: "module" })`,
 // the pattern bundlers follow to build a worker entry. All it does is in
 // serve.js; the target is imported from the URL in the start message.
-import { serve } from "./serve.js";
+import { serveProcess } from "./serve.js";
 
-serve();
+serveProcess();

@@ -20,7 +20,7 @@ export interface BootstrapHost {
   readonly init: InitMessage;
   /** Started as a worker_threads Worker (the start message was its workerData), not as a Web Worker. */
   readonly nodeThread: boolean;
-  /** Imports the target, when the worker entry built it in (`serve(() => import("./task.js"))`). */
+  /** Imports the target, when the worker entry built it in (`serveProcess(() => import("./task.js"))`). */
   readonly loadTarget: (() => Promise<unknown>) | undefined;
   /** Records `code` in the exit record unless an exit is recorded already (the first writer wins). */
   recordExit(code: number): void;

@@ -120,7 +120,7 @@ export async function importWorkerModule(
     if (module === null || typeof module !== "object") {
       throw new TypeError(
         `the ${role} loader of this worker entry resolved to ${module === null ? "null" : typeof module}, ` +
-          'not a module: pass serve() a function such as () => import("./task.js")',
+          'not a module: pass serveProcess() a function such as () => import("./task.js")',
       );
     }
     return module as Record<string, unknown>;

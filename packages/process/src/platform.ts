@@ -256,7 +256,7 @@ function spawnWeb(
       new Error(
         event.message ||
           (options.entry !== undefined
-            ? `the worker entry of ${init.name} failed to load (is its URL served, and does it call serve()?)`
+            ? `the worker entry of ${init.name} failed to load (is its URL served, and does it call serveProcess() or servePool()?)`
             : `the worker for ${init.target} failed to load (bootstrap.js not served where the bundle expects it?)`),
       ),
     );

@@ -63,7 +63,7 @@ export interface ProcessOptions<Args extends readonly unknown[] = readonly unkno
    * The module to run: a URL (`import.meta.url`, `new URL("./task.js", import.meta.url)`) or a
    * path (relative to the working directory on Node, to the page in browsers); or, where a
    * bundler builds the workers, a function that starts a Web Worker from an entry that calls
-   * `serve(() => import("./task.js"))` from `@sabkit/process/worker`:
+   * `serveProcess(() => import("./task.js"))` from `@sabkit/process/worker`:
    * `() => new Worker(new URL("./task.worker.js", import.meta.url), { type: "module" })`
    * (browsers, Deno, Bun). `.ts`, `.mts`
    * and `.cts` targets load natively on Deno and Bun, and through tsx on Node (an optional
@@ -129,7 +129,7 @@ function resolveTarget(target: unknown): string {
   if (typeof target !== "string" || target === "") {
     throw new TypeError(
       'Process: target must be a module URL or path (e.g. import.meta.url or "./task.js"), or a function ' +
-        `that starts a worker from an entry calling serve(), got ${describe(target)}`,
+        `that starts a worker from an entry calling serveProcess(), got ${describe(target)}`,
     );
   }
   if (URL_SCHEME.test(target)) return new URL(target).href;

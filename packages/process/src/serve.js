@@ -1,6 +1,6 @@
 // @ts-check
 // The start of every worker started by @sabkit/process (Node worker_threads,
-// Deno, Bun and browser module workers alike): `serve()` receives the start
+// Deno, Bun and browser module workers alike): `serveProcess()` receives the start
 // message, publishes the sabkit runtime (thread identity, liveness) and the
 // `currentProcess()` record on globalThis before any sabkit module loads in
 // this thread (so `isMainProcess()` is false while the target module is
@@ -8,7 +8,7 @@
 //
 // Two entries call it: bootstrap.js (the target comes by URL, imported at run
 // time), and a worker entry of the user's that a bundler builds with the
-// target inside it (`serve(() => import("./task.js"))`, see the README's "In a
+// target inside it (`serveProcess(() => import("./task.js"))`, see the README's "In a
 // browser page").
 //
 // Why so little here, and why this shape:
@@ -179,14 +179,14 @@ function failToLoad(/** @type {any} */ host, /** @type {any} */ error) {
  * @example
  * ```ts
  * // task.worker.ts, started by new Process({ target: () => new Worker(new URL("./task.worker.ts", import.meta.url), { type: "module" }) })
- * import { serve } from "@sabkit/process/worker";
- * serve(() => import("./task.ts"));
+ * import { serveProcess } from "@sabkit/process/worker";
+ * serveProcess(() => import("./task.ts"));
  * ```
  */
-export function serve(loadTarget) {
+export function serveProcess(loadTarget) {
   if (loadTarget !== undefined && typeof loadTarget !== "function") {
     throw new TypeError(
-      'serve(loadTarget): loadTarget must be a function that imports the target, e.g. () => import("./task.js")',
+      'serveProcess(loadTarget): loadTarget must be a function that imports the target, e.g. () => import("./task.js")',
     );
   }
   receiveInit().then(

@@ -41,7 +41,7 @@ import {
   TERMINATED,
   toExitCode,
 } from "./exit-record.js";
-import { refuseWhileImporting } from "./loader.js";
+import { currentRuntime, refuseWhileImporting } from "./loader.js";
 import {
   type ChildReport,
   type ChildThread,
@@ -177,6 +177,18 @@ function checkOptions(options: unknown): ProcessOptions {
   ) {
     throw new TypeError(
       `Process: resourceLimits must be an object, got ${describe(o.resourceLimits)}`,
+    );
+  }
+  // Options a runtime's workers would silently ignore are refused there.
+  const runtime = currentRuntime();
+  if (runtime === "bun" && o.resourceLimits !== undefined) {
+    throw new TypeError(
+      "Process: resourceLimits does nothing on Bun (its workers ignore heap limits): leave it out, or run on Node or Deno",
+    );
+  }
+  if (runtime === "deno" && o.prefixOutput === true) {
+    throw new TypeError(
+      "Process: prefixOutput does nothing on Deno (its workers write straight to the terminal): leave it out, or run on Node or Bun",
     );
   }
   if (o.transfer !== undefined && !Array.isArray(o.transfer)) {

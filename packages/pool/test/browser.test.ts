@@ -1,12 +1,13 @@
-import { runInBrowser } from "@sabkit/test-utils/browser";
+import { BROWSERS, runInBrowser } from "@sabkit/test-utils/browser";
 import { expect, test } from "vitest";
 
 const BOUND = 60_000;
 
-test(
-  "in headless Chromium (COOP/COEP page, module workers): map, apply, errors, live primitives, timeout, terminate, a worker entry of the program's own",
-  async () => {
+test.each(BROWSERS)(
+  "in headless %s (COOP/COEP page, module workers): map, apply, errors, live primitives, timeout, terminate, a worker entry of the program's own",
+  async (browser) => {
     const result = await runInBrowser<Record<string, unknown>>({
+      browser,
       page: new URL("./browser/pool.page.ts", import.meta.url),
       workers: {
         // Where the page bundle's new URL("./entry.js", import.meta.url) points.

@@ -1,13 +1,14 @@
-import { runInBrowser } from "@sabkit/test-utils/browser";
+import { BROWSERS, runInBrowser } from "@sabkit/test-utils/browser";
 import { describe, expect, it } from "vitest";
 
 const BOUND = 60_000;
 
-describe("in headless Chromium on a COOP/COEP page (module workers)", () => {
+describe.each(BROWSERS)("in headless %s on a COOP/COEP page (module workers)", (browser) => {
   it(
     "runs the three-process example, errors, terminate/kill, join timeouts and nested processes",
     async () => {
       const result = await runInBrowser<Record<string, unknown>>({
+        browser,
         page: new URL("./browser/process.page.ts", import.meta.url),
         workers: {
           // Where the page bundle's new URL("./bootstrap.js", import.meta.url) points.

@@ -66,11 +66,15 @@ async function waitSyncOnMainThread() {
   return { canBlock: canBlock(), rawWaitThrows, okResult, notEqual, timedOut, timedOutAfterMs };
 }
 
-async function waitAsyncOnMainThread(strategy: AsyncStrategy, hideNative: boolean) {
-  if (hideNative) delete (Atomics as { waitAsync?: unknown }).waitAsync;
+/**
+ * waitAsync on the main thread with the strategy the wait layer picks (or
+ * `strategy`). The test removes Atomics.waitAsync with a prelude, before any
+ * module of the page is evaluated, for the fallback scenarios.
+ */
+async function waitAsyncOnMainThread(strategy: AsyncStrategy) {
   setWaitStrategy({ async: strategy });
   const worker = startHelper();
-  const buffer = new SharedArrayBuffer(8);
+  const buffer = new SharedArrayBuffer(16);
   const i32 = new Int32Array(buffer);
   const pending = waitAsync(i32, 0, 0, 10_000);
   const notified = await ask(worker, {
@@ -82,6 +86,18 @@ async function waitAsyncOnMainThread(strategy: AsyncStrategy, hideNative: boolea
   });
   const ok = await pending;
   const notEqual = await waitAsync(i32, 0, 0, 10_000);
+  // Wake-ups in a row: each round the worker stores i and notifies, ending
+  // the page's wait on i - 1 (a helper worker is reused, or a poller started).
+  const rounds: string[] = [];
+  for (let i = 1; i <= 20; i++) {
+    const round = waitAsync(i32, 2, i - 1, 10_000);
+    await ask(worker, { op: "storeAndNotify", buffer, index: 2, value: i, delayMs: 0 });
+    rounds.push(await round);
+  }
+  // Three waits on one cell, all ended by one store and notify.
+  const together = [0, 1, 2].map(() => waitAsync(i32, 3, 0, 10_000));
+  await ask(worker, { op: "storeAndNotify", buffer, index: 3, value: 1, delayMs: 20 });
+  const all = await Promise.all(together);
   const start = performance.now();
   const timedOut = await waitAsync(i32, 1, 0, 80);
   const timedOutAfterMs = performance.now() - start;
@@ -101,6 +117,8 @@ async function waitAsyncOnMainThread(strategy: AsyncStrategy, hideNative: boolea
     ok,
     workerNotified: notified.notified,
     notEqual,
+    rounds: rounds.filter((r) => r === "ok").length,
+    all,
     timedOut,
     timedOutAfterMs,
     abortError,
@@ -146,12 +164,10 @@ async function run(): Promise<unknown> {
   switch (scenario) {
     case "waitSync-main":
       return waitSyncOnMainThread();
-    case "waitAsync-main-native":
-      return waitAsyncOnMainThread("auto", false);
-    case "waitAsync-main-helper":
-      return waitAsyncOnMainThread("auto", true);
+    case "waitAsync-main":
+      return waitAsyncOnMainThread("auto");
     case "waitAsync-main-polling":
-      return waitAsyncOnMainThread("polling", true);
+      return waitAsyncOnMainThread("polling");
     case "waitSync-worker":
       return waitSyncInWorker();
     case "not-isolated":

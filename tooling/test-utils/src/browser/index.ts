@@ -1,7 +1,7 @@
 /**
- * Run test code in headless Chromium, on a page served with the headers that
- * make it cross-origin isolated (so SharedArrayBuffer and Atomics work), and
- * get its result back in the test.
+ * Run test code in a headless browser, headless Chromium or headless Firefox,
+ * on a page served with the headers that make it cross-origin isolated (so
+ * SharedArrayBuffer and Atomics work), and get its result back in the test.
  *
  * ```ts
  * // wait.page.ts (bundled for the browser)
@@ -12,10 +12,15 @@
  * })();
  *
  * // wait.test.ts
- * const result = await runInBrowser({
- *   page: new URL("./browser/wait.page.ts", import.meta.url),
- *   workers: { "notifier.js": new URL("./browser/notifier.worker.ts", import.meta.url) },
- *   timeoutMs: 20_000,
+ * describe.each(BROWSERS)("in %s", (browser) => {
+ *   it("wakes", async () => {
+ *     const result = await runInBrowser({
+ *       browser,
+ *       page: new URL("./browser/wait.page.ts", import.meta.url),
+ *       workers: { "notifier.js": new URL("./browser/notifier.worker.ts", import.meta.url) },
+ *       timeoutMs: 20_000,
+ *     });
+ *   }, 25_000);
  * });
  * ```
  *
@@ -23,32 +28,51 @@
  * `source` export condition so workspace packages resolve to their
  * TypeScript sources), serves them from 127.0.0.1 on an ephemeral port with
  * COOP `same-origin`, COEP `require-corp` and CORP `same-origin`, opens the
- * page in Debian's Chromium through playwright-core (never a downloaded
- * browser; `CHROMIUM_PATH` overrides `/usr/bin/chromium`), and resolves with
- * the value of `globalThis.__sabkitResult` once that promise (or value) has
- * settled. Uncaught page errors, `console.error` output, failed requests, a
- * rejected result and the time bound all reject with a message that carries
- * the page's console log. Browser and server are always closed.
+ * page in the chosen browser and resolves with the value of
+ * `globalThis.__sabkitResult` once that promise (or value) has settled.
+ * Uncaught page errors, `console.error` output of the page or its workers,
+ * failed requests (no response, or a status >= 400), a crash, a rejected
+ * result and the time bound all reject with a message that carries the
+ * console log of the page and its workers. Browser and server are always
+ * closed.
+ *
+ * The browsers are Debian's packages, never downloaded ones:
+ *
+ * - `"chromium"` (default): `/usr/bin/chromium` (`CHROMIUM_PATH` overrides)
+ *   through playwright-core over CDP, with `CHROMIUM_ARGS`.
+ * - `"firefox"`: `/usr/bin/firefox-esr` (`FIREFOX_PATH` overrides) through
+ *   puppeteer-core over WebDriver BiDi, on a fresh temporary profile with
+ *   `FIREFOX_PREFS` (offline and quiet). Firefox reports the console calls of
+ *   workers as the page's own log entries, so a message's thread is told by
+ *   the script URL of its call site; a crash shows as script calls failing in
+ *   the tab's parent-process error page (BiDi has no crash event). See
+ *   `firefox.ts`.
+ *
+ * The browser-specific part is a `BrowserDriver` (driver.ts) with one
+ * implementation per browser (chromium.ts, firefox.ts); everything else here
+ * is shared.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { type Browser, type ConsoleMessage, chromium } from "playwright-core";
+import { launchChromiumDriver } from "./chromium.js";
+import { type BrowserDriver, type BrowserName, delay, type PageEvents } from "./driver.js";
+import { launchFirefoxDriver } from "./firefox.js";
 
-/** Chromium flags for a quiet, offline, headless run in a container. */
-export const CHROMIUM_ARGS: readonly string[] = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-];
+export { CHROMIUM_ARGS, launchChromium } from "./chromium.js";
+export {
+  BROWSERS,
+  type BrowserDriver,
+  type BrowserName,
+  consoleSource,
+  type PageEvents,
+} from "./driver.js";
+export { FIREFOX_PREFS, launchFirefox } from "./firefox.js";
 
 export interface BrowserRunOptions {
+  /** Which browser runs the page (default `"chromium"`); `BROWSERS` lists them all. */
+  browser?: BrowserName;
   /** The page's entry module (TypeScript or JavaScript), served as `/page.js`. */
   page: string | URL;
   /**
@@ -64,9 +88,23 @@ export interface BrowserRunOptions {
   timeoutMs?: number;
   /** Treat `console.error` in the page or its workers as a failure (default true). */
   failOnConsoleError?: boolean;
+  /**
+   * JavaScript run as a classic script in the page before `/page.js` is even
+   * fetched, e.g. `"delete Atomics.waitAsync"` to look like an engine without
+   * it to every module the page imports. Page only, not workers.
+   */
+  prelude?: string;
 }
 
-/** The page failed: an uncaught error, a rejected result, a console error, a failed request. */
+/**
+ * A `prelude` that makes the page an engine without `Atomics.waitAsync` for
+ * every module it loads (workers keep theirs): the wait layer
+ * (`@sabkit/atomics-sync-polyfill`) then takes its fallbacks, a helper worker
+ * or polling, from its first call on.
+ */
+export const WITHOUT_WAIT_ASYNC = "delete Atomics.waitAsync;";
+
+/** The page failed: an uncaught error, a rejected result, a console error, a failed request, a crash. */
 export class BrowserRunError extends Error {
   override readonly name: string = "BrowserRunError";
   constructor(
@@ -128,10 +166,13 @@ export async function bundleEntries(
   return files;
 }
 
-const PAGE_HTML = (args: unknown) => `<!doctype html>
+/** Keeps inline script text from closing its element early. */
+const inlineScript = (code: string) => code.replace(/<\/(script)/gi, "<\\/$1");
+
+const PAGE_HTML = (args: unknown, prelude: string | undefined) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>sabkit browser test</title>
 <script>globalThis.__sabkitArgs = ${JSON.stringify(args ?? null).replace(/</g, "\\u003c")};</script>
-<script type="module" src="/page.js"></script>
+${prelude === undefined ? "" : `<script>${inlineScript(prelude)}</script>\n`}<script type="module" src="/page.js"></script>
 </head><body></body></html>
 `;
 
@@ -143,9 +184,9 @@ interface Served {
 /** Serves `files` (and the page HTML at `/`) on 127.0.0.1, an ephemeral port. */
 export async function serveFiles(
   files: Map<string, string>,
-  options: { isolated: boolean; args?: unknown },
+  options: { isolated: boolean; args?: unknown; prelude?: string },
 ): Promise<Served> {
-  const html = PAGE_HTML(options.args);
+  const html = PAGE_HTML(options.args, options.prelude);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
     const headers: Record<string, string> = { "Cache-Control": "no-store" };
@@ -189,48 +230,99 @@ export async function serveFiles(
   };
 }
 
-/** Launches Debian's Chromium (or `CHROMIUM_PATH`) headless. Never downloads a browser. */
-export async function launchChromium(): Promise<Browser> {
-  const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-  try {
-    return await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS], headless: true });
-  } catch (error) {
-    throw new Error(
-      `could not start Chromium at ${executablePath} (install Debian's package: ` +
-        "`apt-get install -y chromium`, or set CHROMIUM_PATH)",
-      { cause: error },
-    );
+/** Launches `browser` headless and wraps it in its `BrowserDriver`. Never downloads a browser. */
+export function launchBrowser(browser: BrowserName): Promise<BrowserDriver> {
+  switch (browser) {
+    case "chromium":
+      return launchChromiumDriver();
+    case "firefox":
+      return launchFirefoxDriver();
+    default:
+      return Promise.reject(
+        new TypeError(`runInBrowser: browser must be one of "chromium", "firefox", got ${browser}`),
+      );
   }
 }
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: string };
 
 /**
- * Bundles and serves the entries, opens the page in headless Chromium and
- * resolves with what the page put in `globalThis.__sabkitResult` (awaited if
- * it is a promise; it must be structured-cloneable / JSON-like).
+ * Runs in the page, every `RESULT_POLL_MS` until it returns true: once the
+ * page has set `__sabkitResult`, settles it into `__sabkitSettled` (the
+ * error as `Name: message` and its stack: SpiderMonkey's `stack` has only
+ * the frames). Polling (rather than one long evaluation awaiting the
+ * promise) keeps every browser's script calls short, and a pending
+ * `waitForFunction` is where Firefox shows a crash. Self-contained: it is
+ * sent to the page as source.
+ */
+function resultSettled(): boolean {
+  const g = globalThis as {
+    __sabkitResult?: unknown;
+    __sabkitSettling?: boolean;
+    __sabkitSettled?: unknown;
+  };
+  if (!("__sabkitResult" in g)) return false;
+  if (!g.__sabkitSettling) {
+    g.__sabkitSettling = true;
+    Promise.resolve(g.__sabkitResult).then(
+      (value) => {
+        g.__sabkitSettled = { ok: true, value };
+      },
+      (error) => {
+        const e = (error ?? {}) as { name?: string; message?: string; stack?: string };
+        const head = e.message === undefined ? String(error) : `${e.name ?? "Error"}: ${e.message}`;
+        const stack = typeof e.stack === "string" ? e.stack.trimEnd() : "";
+        g.__sabkitSettled = {
+          ok: false,
+          error: !stack || stack.startsWith(head) ? stack || head : `${head}\n${stack}`,
+        };
+      },
+    );
+  }
+  return "__sabkitSettled" in g;
+}
+
+/** How often the page is asked whether its result has settled (ms). */
+const RESULT_POLL_MS = 50;
+
+/** How long a failed run waits for a browser that was still starting to be closed (ms). */
+const LATE_CLOSE_BOUND_MS = 20_000;
+
+/**
+ * Bundles and serves the entries, opens the page in headless Chromium or
+ * Firefox (`options.browser`) and resolves with what the page put in
+ * `globalThis.__sabkitResult` (awaited if it is a promise; it must be
+ * structured-cloneable / JSON-like).
  */
 export async function runInBrowser<T = unknown>(options: BrowserRunOptions): Promise<T> {
+  const browserName = options.browser ?? "chromium";
   const timeoutMs = options.timeoutMs ?? 30_000;
   const isolated = options.isolated ?? true;
   const failOnConsoleError = options.failOnConsoleError ?? true;
   const consoleLog: string[] = [];
-  let browser: Browser | undefined;
+  let driver: BrowserDriver | undefined;
   let served: Served | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stage = "bundling";
   let finished = false;
 
-  let failNow: (error: Error) => void = () => {};
+  // The first failure reported wins: a console error or a crash is the cause
+  // of whatever the page's script calls then throw.
+  let firstFailure: Error | undefined;
+  let rejectFailure: (error: Error) => void = () => {};
   const failure = new Promise<never>((_, reject) => {
-    failNow = reject;
+    rejectFailure = reject;
   });
   failure.catch(() => {});
+  const failNow = (error: Error) => {
+    firstFailure ??= error;
+    rejectFailure(error);
+  };
   timer = setTimeout(
     () =>
       failNow(
         new BrowserTimeoutError(
-          `runInBrowser(${String(options.page)}): no result after ${timeoutMs} ms while ${stage} ` +
+          `runInBrowser(${String(options.page)}, ${browserName}): no result after ${timeoutMs} ms while ${stage} ` +
             "(a hang, a lost wake-up, or a page that never sets globalThis.__sabkitResult?)",
           consoleLog,
         ),
@@ -238,60 +330,52 @@ export async function runInBrowser<T = unknown>(options: BrowserRunOptions): Pro
     timeoutMs,
   );
 
+  const events: PageEvents = {
+    console(where, type, text) {
+      consoleLog.push(`[${where} ${type}] ${text}`);
+      if (failOnConsoleError && type === "error") {
+        failNow(new BrowserRunError(`console error in the ${where}: ${text}`, consoleLog));
+      }
+    },
+    pageError(description) {
+      failNow(new BrowserRunError(`uncaught error in the page: ${description}`, consoleLog));
+    },
+    crash(description) {
+      failNow(new BrowserRunError(description, consoleLog));
+    },
+    response(status, url) {
+      if (status >= 400) {
+        failNow(new BrowserRunError(`request failed: ${status} ${url}`, consoleLog));
+      }
+    },
+    requestFailed(url, reason) {
+      failNow(new BrowserRunError(`request failed: ${url} (${reason})`, consoleLog));
+    },
+  };
+
   const run = async (): Promise<T> => {
     const files = await bundleEntries(options.page, options.workers);
-    stage = "starting the server and Chromium";
-    const server = await serveFiles(files, { isolated, args: options.args });
+    stage = `starting the server and ${browserName}`;
+    const server = await serveFiles(files, {
+      isolated,
+      args: options.args,
+      prelude: options.prelude,
+    });
     if (finished) {
       await server.close();
       throw new Error("runInBrowser: finished before the server started");
     }
     served = server;
-    const launched = await launchChromium();
+    const launched = await launchBrowser(browserName);
     if (finished) {
-      // The time bound passed while Chromium was starting: nobody else will close it.
+      // The time bound passed while the browser was starting: nobody else will close it.
       await launched.close();
-      throw new Error("runInBrowser: finished before Chromium started");
+      throw new Error(`runInBrowser: finished before ${browserName} started`);
     }
-    browser = launched;
-    const page = await browser.newPage();
-    const onConsole = (where: string) => (message: ConsoleMessage) => {
-      const line = `[${where} ${message.type()}] ${message.text()}`;
-      consoleLog.push(line);
-      if (failOnConsoleError && message.type() === "error") {
-        failNow(
-          new BrowserRunError(`console error in the ${where}: ${message.text()}`, consoleLog),
-        );
-      }
-    };
-    page.on("console", onConsole("page"));
-    page.on("pageerror", (error) => {
-      failNow(
-        new BrowserRunError(
-          `uncaught error in the page: ${error.stack ?? error.message}`,
-          consoleLog,
-        ),
-      );
-    });
-    page.on("crash", () => failNow(new BrowserRunError("the page crashed", consoleLog)));
-    page.on("response", (response) => {
-      if (response.status() >= 400) {
-        failNow(
-          new BrowserRunError(`request failed: ${response.status()} ${response.url()}`, consoleLog),
-        );
-      }
-    });
-    page.on("requestfailed", (request) => {
-      failNow(
-        new BrowserRunError(
-          `request failed: ${request.url()} (${request.failure()?.errorText ?? "unknown"})`,
-          consoleLog,
-        ),
-      );
-    });
+    driver = launched;
     stage = "loading the page";
-    await page.goto(`${server.origin}/`, { waitUntil: "load" });
-    const isolation = await page.evaluate(() => globalThis.crossOriginIsolated === true);
+    await driver.open(`${server.origin}/`, events);
+    const isolation = await driver.evaluate(() => globalThis.crossOriginIsolated === true);
     if (isolated && !isolation) {
       throw new BrowserRunError(
         "the page is not cross-origin isolated (crossOriginIsolated !== true): COOP/COEP headers not applied?",
@@ -299,36 +383,29 @@ export async function runInBrowser<T = unknown>(options: BrowserRunOptions): Pro
       );
     }
     stage = "waiting for globalThis.__sabkitResult";
-    await page.waitForFunction(() => "__sabkitResult" in globalThis, undefined, {
-      timeout: 0,
-      polling: 50,
-    });
-    const settled = await page.evaluate(async (): Promise<Settled> => {
-      try {
-        return {
-          ok: true,
-          value: await (globalThis as { __sabkitResult?: unknown }).__sabkitResult,
-        };
-      } catch (error) {
-        const e = error as { name?: string; message?: string; stack?: string };
-        return {
-          ok: false,
-          error: e?.stack ?? `${e?.name ?? "Error"}: ${e?.message ?? String(error)}`,
-        };
-      }
-    });
+    await driver.waitForFunction(resultSettled, RESULT_POLL_MS);
+    const settled = await driver.evaluate(
+      () => (globalThis as { __sabkitSettled?: unknown }).__sabkitSettled as Settled,
+    );
     if (!settled.ok) {
       throw new BrowserRunError(`the page's result rejected: ${settled.error}`, consoleLog);
     }
     return settled.value as T;
   };
 
+  const running = run();
   try {
-    return await Promise.race([run(), failure]);
+    return await Promise.race([running, failure]);
+  } catch (error) {
+    throw firstFailure ?? error;
   } finally {
     finished = true;
     clearTimeout(timer);
-    await browser?.close().catch(() => {});
+    await driver?.close();
     await served?.close();
+    // A run stopped by a failure while the browser was still starting closes
+    // that browser itself once it is up: wait for it (bounded), so that no
+    // browser outlives the test that started it.
+    await Promise.race([running.catch(() => {}), delay(LATE_CLOSE_BOUND_MS)]);
   }
 }

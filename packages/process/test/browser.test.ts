@@ -45,4 +45,32 @@ describe.each(BROWSERS)("in headless %s on a COOP/COEP page (module workers)", (
     },
     BOUND + 5_000,
   );
+
+  it(
+    "a worker entry of the program's own receives a Lock, a Queue and an Event live; a missing kind fails the process at once",
+    async () => {
+      const result = await runInBrowser<Record<string, unknown>>({
+        browser,
+        page: new URL("./browser/primitives.page.ts", import.meta.url),
+        workers: {
+          "primitives-entry.js": new URL("./browser/primitives.worker.ts", import.meta.url),
+          "unregistered-entry.js": new URL("./browser/unregistered.worker.ts", import.meta.url),
+        },
+        // The unregistered process prints its traceback with console.error, as Python does.
+        failOnConsoleError: false,
+        timeoutMs: BOUND,
+      });
+      expect(result).toEqual({
+        code: 0,
+        target: "(worker entry)",
+        squares: [1, 4, 9, 16, 25, 36],
+        eventSet: true,
+        lockFree: true,
+        unregisteredCode: 1,
+        unregisteredError: "InvalidHandleError",
+        unregisteredSays: 'import "@sabkit/lock/register"',
+      });
+    },
+    BOUND + 5_000,
+  );
 });

@@ -1,0 +1,3 @@
+import { serveProcess } from "../../src/serve.js";
+
+serveProcess(() => import("./unregistered.target.js"));

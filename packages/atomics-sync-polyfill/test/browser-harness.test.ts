@@ -23,15 +23,25 @@ describe.each(BROWSERS)("runInBrowser in %s", (browser) => {
       prelude: options.prelude,
     }).catch((e: unknown) => e);
 
-  it("returns a plain (non-promise) result", async () => {
-    expect(await run("value")).toEqual({ answer: 42 });
-  }, BOUND + 5_000);
+  it(
+    "returns a plain (non-promise) result",
+    async () => {
+      expect(await run("value")).toEqual({ answer: 42 });
+    },
+    BOUND + 5_000,
+  );
 
-  it("runs the prelude before the page's modules, as a script of its own", async () => {
-    // The "</script>" in it must not end the inline script early.
-    const prelude = 'globalThis.__sabkitPrelude = "ran before </script> the page";';
-    expect(await run("prelude", { prelude })).toEqual({ prelude: "ran before </script> the page" });
-  }, BOUND + 5_000);
+  it(
+    "runs the prelude before the page's modules, as a script of its own",
+    async () => {
+      // The "</script>" in it must not end the inline script early.
+      const prelude = 'globalThis.__sabkitPrelude = "ran before </script> the page";';
+      expect(await run("prelude", { prelude })).toEqual({
+        prelude: "ran before </script> the page",
+      });
+    },
+    BOUND + 5_000,
+  );
 
   it.each([
     ["throw", /uncaught error in the page: .*planted page error/s],
@@ -50,21 +60,29 @@ describe.each(BROWSERS)("runInBrowser in %s", (browser) => {
     BOUND + 5_000,
   );
 
-  it("a worker's console.error fails the run; the log has the worker's messages, by thread", async () => {
-    const error = await run("worker-console");
-    expect(error).toBeInstanceOf(BrowserRunError);
-    expect((error as Error).message).toMatch(
-      /^console error in the worker logging\.js: planted worker console error/,
-    );
-    expect((error as BrowserRunError).consoleLog).toEqual([
-      "[worker logging.js log] hello from the worker",
-      "[worker logging.js error] planted worker console error",
-    ]);
-  }, BOUND + 5_000);
+  it(
+    "a worker's console.error fails the run; the log has the worker's messages, by thread",
+    async () => {
+      const error = await run("worker-console");
+      expect(error).toBeInstanceOf(BrowserRunError);
+      expect((error as Error).message).toMatch(
+        /^console error in the worker logging\.js: planted worker console error/,
+      );
+      expect((error as BrowserRunError).consoleLog).toEqual([
+        "[worker logging.js log] hello from the worker",
+        "[worker logging.js error] planted worker console error",
+      ]);
+    },
+    BOUND + 5_000,
+  );
 
-  it("a page that never reports fails at the time bound", async () => {
-    const error = await run("hang", { timeoutMs: 4_000 });
-    expect(error).toBeInstanceOf(BrowserTimeoutError);
-    expect((error as Error).message).toMatch(/no result after 4000 ms/);
-  }, BOUND + 5_000);
+  it(
+    "a page that never reports fails at the time bound",
+    async () => {
+      const error = await run("hang", { timeoutMs: 4_000 });
+      expect(error).toBeInstanceOf(BrowserTimeoutError);
+      expect((error as Error).message).toMatch(/no result after 4000 ms/);
+    },
+    BOUND + 5_000,
+  );
 });

@@ -519,13 +519,14 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   const code = read("code");
   const stack = read("stack");
   const className = registeredClassName(error);
+  const name = safeString(orDefault(read("name"), "Error"));
+  const message = safeString(orDefault(read("message"), ""));
   const serialized: {
     -readonly [K in keyof SerializedError]: SerializedError[K];
   } = {
-    name: safeString(orDefault(read("name"), "Error")),
-    message: safeString(orDefault(read("message"), "")),
-    // Firefox gives some errors an empty stack: treat it as none.
-    stack: typeof stack === "string" && stack !== "" ? stack : undefined,
+    name,
+    message,
+    stack: withHeadLine(stack, name, message),
     code: typeof code === "string" ? code : undefined,
     props,
   };
@@ -576,6 +577,17 @@ export function reviveError(serialized: SerializedError): Error {
     define(error, "cause", "name" in cause ? reviveError(cause) : cause.value);
   }
   return error;
+}
+
+/**
+ * The stack as V8 writes it: `Name: message` first, then the frames. Firefox
+ * and Safari write only the frames (and sometimes nothing), so a traceback
+ * printed or revived elsewhere would not say what was thrown.
+ */
+function withHeadLine(stack: unknown, name: string, message: string): string | undefined {
+  if (typeof stack !== "string" || stack === "") return undefined;
+  const head = message === "" ? name : `${name}: ${message}`;
+  return stack.startsWith(head) ? stack : `${head}\n${stack}`;
 }
 
 function orDefault(value: unknown, fallback: string): unknown {

@@ -260,6 +260,16 @@ describe("error names and classes under minification, across workers", () => {
     expect(() => registerErrorClass(7 as never, Error)).toThrow("non-empty string literal");
   });
 
+  it("a stack of frames only (as Firefox writes them) gains the Name: message line", () => {
+    const error = new RangeError("out of range");
+    Object.defineProperty(error, "stack", { value: "fails@http://x/target.js:2:9\nrun@http://x/b.js:1:1\n" });
+    expect(serializeError(error).stack).toBe(
+      "RangeError: out of range\nfails@http://x/target.js:2:9\nrun@http://x/b.js:1:1\n",
+    );
+    const v8 = new TypeError("bad");
+    expect(serializeError(v8).stack).toBe(v8.stack);
+  });
+
   it("an empty stack (as some engines give) is no stack: the revived one names the error", () => {
     const error = new RangeError("bare");
     Object.defineProperty(error, "stack", { value: "" });

@@ -151,9 +151,11 @@ async function start(
 function failToLoad(/** @type {any} */ host, /** @type {any} */ error) {
   const name = String(error?.name ?? "Error");
   const message = `@sabkit/process could not load its worker code (child.js): ${String(error?.message ?? error)}`;
-  // Some engines give an empty stack: fall back to name and message.
-  const stack = typeof error?.stack === "string" && error.stack !== "" ? error.stack : undefined;
-  console.error(`Process ${host.init.name}:\n${stack || `${name}: ${message}`}`);
+  // Firefox writes only the frames (and sometimes nothing): the first line says what was thrown.
+  const frames = typeof error?.stack === "string" ? error.stack : "";
+  const head = `${name}: ${message}`;
+  const stack = frames === "" ? undefined : frames.startsWith(name) ? frames : `${head}\n${frames}`;
+  console.error(`Process ${host.init.name}:\n${stack || head}`);
   host.report({
     type: "error",
     error: { name, message, stack, code: undefined, props: {} },

@@ -157,18 +157,20 @@ export function matrix(cases: readonly Case[]): MatrixEntry[] {
 
 /**
  * SABKIT_CONSUMERS_ONLY=<regexp>: the entries whose id (`case/manager/runtime`)
- * it matches. A pattern that matches nothing is an error, not an empty run.
+ * it matches. A pattern that matches nothing (neither an entry nor one of the
+ * `otherIds`, checks that are not cases) is an error, not an empty run.
  */
 export function selected(
   entries: readonly MatrixEntry[],
   pattern: string | undefined,
+  otherIds: readonly string[] = [],
 ): MatrixEntry[] {
   if (pattern === undefined || pattern === "") return [...entries];
   const re = new RegExp(pattern);
   const chosen = entries.filter((e) => re.test(e.id));
-  if (chosen.length === 0) {
+  if (chosen.length === 0 && !otherIds.some((id) => re.test(id))) {
     throw new Error(
-      `SABKIT_CONSUMERS_ONLY=${pattern} matches none of:\n${entries.map((e) => `  ${e.id}`).join("\n")}`,
+      `SABKIT_CONSUMERS_ONLY=${pattern} matches none of:\n${[...entries.map((e) => e.id), ...otherIds].map((id) => `  ${id}`).join("\n")}`,
     );
   }
   return chosen;

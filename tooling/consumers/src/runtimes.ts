@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Manager } from "./cases.js";
 
 const require = createRequire(import.meta.url);
@@ -36,11 +37,15 @@ export interface ResolvedStep {
 /** The command name of the oldest Node the packages' engines field allows (floor.ts). */
 export const FLOOR_NODE = "node@engines-floor";
 
+/** The step that opens a bundled page in a browser (open-page.ts, run by the workspace's tsx). */
+export const OPEN_PAGE = "open-page";
+
 /**
  * `{pm}` becomes the case's package manager; a leading `deno`/`bun` becomes
  * the installed binary, with its caches in `cacheDir` (never the user's home)
  * and no update checks or telemetry; a leading `node@engines-floor` the
- * oldest Node the packages accept.
+ * oldest Node the packages accept; a leading `open-page` this package's page
+ * runner (the browsers are test infrastructure, not something users install).
  */
 export async function resolveStep(
   argv: readonly string[],
@@ -50,6 +55,11 @@ export async function resolveStep(
 ): Promise<ResolvedStep> {
   const words = argv.map((word) => word.replaceAll("{pm}", manager));
   if (words[0] === FLOOR_NODE) return { argv: [await floorNode(), ...words.slice(1)], env: {} };
+  if (words[0] === OPEN_PAGE) {
+    const tsx = pathToFileURL(require.resolve("tsx")).href;
+    const runner = fileURLToPath(new URL("./open-page.ts", import.meta.url));
+    return { argv: [process.execPath, "--import", tsx, runner, ...words.slice(1)], env: {} };
+  }
   if (words[0] === "deno") {
     return {
       argv: [binary("@deno/linux-x64-glibc", "deno"), ...words.slice(1)],

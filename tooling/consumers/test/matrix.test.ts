@@ -8,7 +8,7 @@
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, test } from "vitest";
+import { afterAll, expect, test } from "vitest";
 import { type Case, loadCases, type Manager, matrix, selected } from "../src/cases.js";
 import { consumerEnv } from "../src/env.js";
 import { type CommandResult, runCommand } from "../src/exec.js";
@@ -29,7 +29,7 @@ import { catalog } from "../src/workspace.js";
 const started = performance.now();
 const pattern = process.env.SABKIT_CONSUMERS_ONLY;
 const keep = process.env.SABKIT_CONSUMERS_KEEP === "1";
-const entries = selected(matrix(loadCases()), pattern);
+const entries = selected(matrix(loadCases()), pattern, ["pack/manifests", "bundle-sizes"]);
 const checkManifests =
   pattern === undefined || pattern === "" || new RegExp(pattern).test("pack/manifests");
 
@@ -106,6 +106,84 @@ if (checkManifests) {
           problems.map((p) => `  ${p}`).join("\n"),
       );
     }
+  });
+}
+
+/** The bundle-size check (files in cases/bundle-sizes, which has no case.json: its output is sizes, not an exact text). */
+const sizesCase: Case = {
+  name: "bundle-sizes",
+  description:
+    "Lock alone, Queue alone, Pool and everything, bundled from the packed sabkit by esbuild --bundle --minify",
+  managers: ["npm"],
+  filesFrom: [],
+  dependencies: ["sabkit"],
+  devDependencies: ["esbuild"],
+  packageJson: {},
+  runs: [],
+  expected: [],
+  timeoutMs: 90_000,
+};
+const checkSizes =
+  pattern === undefined || pattern === "" || new RegExp(pattern).test("bundle-sizes");
+let sizesTable: string | undefined;
+
+interface BundleSize {
+  readonly bytes: number;
+  readonly gzip: number;
+  /** Files of installed packages in the bundle, e.g. "@sabkit/lock/dist/lock.js". */
+  readonly inputs: readonly string[];
+}
+
+if (checkSizes) {
+  test("bundle-sizes: what a page that imports one primitive pays (tree-shaking works)", async () => {
+    const t0 = performance.now();
+    const p = await project(sizesCase, "npm");
+    if (p.install.code !== 0) throw caseError(`the install failed:\n${describeCommand(p.install)}`);
+    const result = await runCommand([process.execPath, "sizes.mjs"], {
+      cwd: p.dir,
+      env: consumerEnv(),
+      envShown: {},
+      timeoutMs: sizesCase.timeoutMs,
+    });
+    rows.push({
+      case: "bundle-sizes",
+      manager: "npm",
+      runtime: "esbuild --minify",
+      passed: result.code === 0,
+      seconds: (performance.now() - t0) / 1000,
+    });
+    if (result.code !== 0) throw caseError(`sizes.mjs failed:\n${describeCommand(result)}`);
+    const sizes = JSON.parse(result.stdout) as Record<
+      "lock" | "queue" | "pool" | "all",
+      BundleSize
+    >;
+    const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`;
+    sizesTable = [
+      "bundle sizes (esbuild --bundle --minify, from the packed packages):",
+      ...(["lock", "queue", "pool", "all"] as const).map(
+        (name) =>
+          `  ${{ lock: "Lock alone", queue: "Queue alone", pool: "Pool", all: "everything" }[name].padEnd(12)}` +
+          `${kB(sizes[name].bytes).padStart(9)} minified, ${kB(sizes[name].gzip).padStart(8)} gzip`,
+      ),
+    ].join("\n");
+    const holds = (name: keyof typeof sizes, prefix: string) =>
+      sizes[name].inputs.some((file) => file.startsWith(prefix));
+    // Each bundle holds what it uses and not its neighbours: unbundled packages
+    // free of side effects (but their register entries) let the bundler drop them.
+    expect(holds("lock", "@sabkit/lock/dist/lock.js")).toBe(true);
+    expect(holds("lock", "@sabkit/lock/dist/condition.js")).toBe(false);
+    expect(holds("lock", "@sabkit/lock/dist/rwlock.js")).toBe(false);
+    expect(holds("lock", "@sabkit/core/dist/codec/")).toBe(false);
+    expect(holds("queue", "@sabkit/queue/dist/queue.js")).toBe(true);
+    expect(holds("queue", "@sabkit/queue/dist/ring-buffer.js")).toBe(false);
+    for (const other of ["@sabkit/lock/", "@sabkit/pool/", "@sabkit/process/", "@sabkit/shared/"]) {
+      expect(holds("queue", other), other).toBe(false);
+    }
+    expect(holds("pool", "@sabkit/shared/")).toBe(false);
+    expect(holds("pool", "@sabkit/pipe/")).toBe(false);
+    expect(sizes.lock.bytes).toBeLessThan(sizes.queue.bytes);
+    expect(sizes.queue.bytes).toBeLessThan(sizes.pool.bytes);
+    expect(sizes.pool.bytes).toBeLessThan(sizes.all.bytes);
   });
 }
 
@@ -190,6 +268,7 @@ afterAll(async () => {
   const packSeconds =
     setupOnce === undefined ? 0 : ((await setupOnce.catch(() => undefined))?.packed.ms ?? 0);
   console.log(summary(rows, installs, packSeconds / 1000, (performance.now() - started) / 1000));
+  if (sizesTable !== undefined) console.log(sizesTable);
   if (keep) console.log(`consumer projects kept in ${root}`);
   else rmSync(root, { recursive: true, force: true });
 }, 300_000);

@@ -52,8 +52,10 @@
  * implementation per browser (chromium.ts, firefox.ts); everything else here
  * is shared.
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { extname, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { launchChromiumDriver } from "./chromium.js";
@@ -181,23 +183,44 @@ interface Served {
   close(): Promise<void>;
 }
 
-/** Serves `files` (and the page HTML at `/`) on 127.0.0.1, an ephemeral port. */
-export async function serveFiles(
-  files: Map<string, string>,
-  options: { isolated: boolean; args?: unknown; prelude?: string },
+/** A response of the test server: its body and content type. */
+interface Resource {
+  readonly body: string | Uint8Array;
+  readonly contentType: string;
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".wasm": "application/wasm",
+};
+
+/**
+ * Serves what `lookup` finds for each path on 127.0.0.1, an ephemeral port,
+ * with COOP/COEP/CORP when `isolated`; anything else is a 404 (which fails a
+ * run), but for the favicon browsers ask for on their own.
+ */
+async function serve(
+  lookup: (path: string) => Resource | undefined,
+  isolated: boolean,
 ): Promise<Served> {
-  const html = PAGE_HTML(options.args, options.prelude);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
     const headers: Record<string, string> = { "Cache-Control": "no-store" };
-    if (options.isolated) {
+    if (isolated) {
       headers["Cross-Origin-Opener-Policy"] = "same-origin";
       headers["Cross-Origin-Embedder-Policy"] = "require-corp";
       headers["Cross-Origin-Resource-Policy"] = "same-origin";
     }
-    if (path === "/" || path === "/index.html") {
-      response.writeHead(200, { ...headers, "Content-Type": "text/html; charset=utf-8" });
-      response.end(html);
+    const found = lookup(path);
+    if (found !== undefined) {
+      response.writeHead(200, { ...headers, "Content-Type": found.contentType });
+      response.end(found.body);
       return;
     }
     if (path === "/favicon.ico") {
@@ -206,14 +229,8 @@ export async function serveFiles(
       response.end();
       return;
     }
-    const body = files.get(path);
-    if (body === undefined) {
-      response.writeHead(404, { ...headers, "Content-Type": "text/plain" });
-      response.end(`not found: ${path}`);
-      return;
-    }
-    response.writeHead(200, { ...headers, "Content-Type": "text/javascript; charset=utf-8" });
-    response.end(body);
+    response.writeHead(404, { ...headers, "Content-Type": "text/plain" });
+    response.end(`not found: ${path}`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -228,6 +245,47 @@ export async function serveFiles(
         server.close(() => resolve());
       }),
   };
+}
+
+/** Serves `files` (and the page HTML at `/`) on 127.0.0.1, an ephemeral port. */
+export function serveFiles(
+  files: Map<string, string>,
+  options: { isolated: boolean; args?: unknown; prelude?: string },
+): Promise<Served> {
+  const html = PAGE_HTML(options.args, options.prelude);
+  return serve((path) => {
+    if (path === "/" || path === "/index.html") {
+      return { body: html, contentType: CONTENT_TYPES[".html"]! };
+    }
+    const body = files.get(path);
+    return body === undefined ? undefined : { body, contentType: CONTENT_TYPES[".js"]! };
+  }, options.isolated);
+}
+
+/**
+ * Serves a built site (a bundler's output folder) as it is, `index.html` at
+ * `/`, with `prelude` run as a classic script at the top of its `<head>`.
+ * Paths outside `root` are never served.
+ */
+export function serveDirectory(
+  root: string,
+  options: { isolated: boolean; prelude?: string },
+): Promise<Served> {
+  const base = resolve(root);
+  return serve((path) => {
+    const file = resolve(base, `.${path === "/" ? "/index.html" : path}`);
+    if (file !== base && !file.startsWith(base + sep)) return undefined;
+    if (!existsSync(file) || !statSync(file).isFile()) return undefined;
+    const type = CONTENT_TYPES[extname(file)] ?? "application/octet-stream";
+    if (extname(file) === ".html" && options.prelude !== undefined) {
+      const html = readFileSync(file, "utf8").replace(
+        /<head[^>]*>/i,
+        (head) => `${head}<script>${inlineScript(options.prelude!)}</script>`,
+      );
+      return { body: html, contentType: type };
+    }
+    return { body: readFileSync(file), contentType: type };
+  }, options.isolated);
 }
 
 /** Launches `browser` headless and wraps it in its `BrowserDriver`. Never downloads a browser. */
@@ -294,16 +352,84 @@ const LATE_CLOSE_BOUND_MS = 20_000;
  * `globalThis.__sabkitResult` (awaited if it is a promise; it must be
  * structured-cloneable / JSON-like).
  */
-export async function runInBrowser<T = unknown>(options: BrowserRunOptions): Promise<T> {
-  const browserName = options.browser ?? "chromium";
-  const timeoutMs = options.timeoutMs ?? 30_000;
+export function runInBrowser<T = unknown>(options: BrowserRunOptions): Promise<T> {
   const isolated = options.isolated ?? true;
-  const failOnConsoleError = options.failOnConsoleError ?? true;
+  return runPage<T>({
+    label: String(options.page),
+    browser: options.browser ?? "chromium",
+    timeoutMs: options.timeoutMs ?? 30_000,
+    isolated,
+    failOnConsoleError: options.failOnConsoleError ?? true,
+    preparing: "bundling",
+    prepare: async () =>
+      serveFiles(await bundleEntries(options.page, options.workers), {
+        isolated,
+        args: options.args,
+        prelude: options.prelude,
+      }),
+  });
+}
+
+/** Options of {@link runBuiltPage}. */
+export interface BuiltPageOptions {
+  /** Which browser runs the page (default `"chromium"`). */
+  browser?: BrowserName;
+  /** The built site: a bundler's output folder, with `index.html` at its root. */
+  root: string;
+  /** Serve with COOP/COEP/CORP headers (default true). */
+  isolated?: boolean;
+  /** Hard bound on the whole run in ms (default 30 000). */
+  timeoutMs?: number;
+  /** Treat `console.error` in the page or its workers as a failure (default true). */
+  failOnConsoleError?: boolean;
+  /** Run as a classic script at the top of `index.html`'s `<head>`, before any module (e.g. {@link WITHOUT_WAIT_ASYNC}). */
+  prelude?: string;
+}
+
+/**
+ * Serves a site a bundler built (as it is: no bundling here) and runs its
+ * page as {@link runInBrowser} runs a test page: the same failure rules, time
+ * bound and result, `globalThis.__sabkitResult`.
+ *
+ * @example
+ * ```ts
+ * const result = await runBuiltPage({ root: "dist", browser: "firefox", prelude: WITHOUT_WAIT_ASYNC });
+ * ```
+ */
+export function runBuiltPage<T = unknown>(options: BuiltPageOptions): Promise<T> {
+  const isolated = options.isolated ?? true;
+  return runPage<T>({
+    label: options.root,
+    browser: options.browser ?? "chromium",
+    timeoutMs: options.timeoutMs ?? 30_000,
+    isolated,
+    failOnConsoleError: options.failOnConsoleError ?? true,
+    preparing: "starting the server",
+    prepare: () => serveDirectory(options.root, { isolated, prelude: options.prelude }),
+  });
+}
+
+interface PageRun {
+  /** Names the page in messages. */
+  readonly label: string;
+  readonly browser: BrowserName;
+  readonly timeoutMs: number;
+  readonly isolated: boolean;
+  readonly failOnConsoleError: boolean;
+  /** What `prepare` does, for the timeout's message. */
+  readonly preparing: string;
+  /** Makes the page and serves it. */
+  prepare(): Promise<Served>;
+}
+
+/** Serves the page (`run.prepare`), opens it, and settles with its result or its first failure. */
+async function runPage<T>(run: PageRun): Promise<T> {
+  const { browser: browserName, timeoutMs, isolated, failOnConsoleError } = run;
   const consoleLog: string[] = [];
   let driver: BrowserDriver | undefined;
   let served: Served | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let stage = "bundling";
+  let stage = run.preparing;
   let finished = false;
 
   // The first failure reported wins: a console error or a crash is the cause
@@ -322,7 +448,7 @@ export async function runInBrowser<T = unknown>(options: BrowserRunOptions): Pro
     () =>
       failNow(
         new BrowserTimeoutError(
-          `runInBrowser(${String(options.page)}, ${browserName}): no result after ${timeoutMs} ms while ${stage} ` +
+          `${run.label} in ${browserName}: no result after ${timeoutMs} ms while ${stage} ` +
             "(a hang, a lost wake-up, or a page that never sets globalThis.__sabkitResult?)",
           consoleLog,
         ),
@@ -353,24 +479,19 @@ export async function runInBrowser<T = unknown>(options: BrowserRunOptions): Pro
     },
   };
 
-  const run = async (): Promise<T> => {
-    const files = await bundleEntries(options.page, options.workers);
-    stage = `starting the server and ${browserName}`;
-    const server = await serveFiles(files, {
-      isolated,
-      args: options.args,
-      prelude: options.prelude,
-    });
+  const open = async (): Promise<T> => {
+    const server = await run.prepare();
+    stage = `starting ${browserName}`;
     if (finished) {
       await server.close();
-      throw new Error("runInBrowser: finished before the server started");
+      throw new Error(`${run.label}: finished before the server started`);
     }
     served = server;
     const launched = await launchBrowser(browserName);
     if (finished) {
       // The time bound passed while the browser was starting: nobody else will close it.
       await launched.close();
-      throw new Error(`runInBrowser: finished before ${browserName} started`);
+      throw new Error(`${run.label}: finished before ${browserName} started`);
     }
     driver = launched;
     stage = "loading the page";
@@ -393,7 +514,7 @@ export async function runInBrowser<T = unknown>(options: BrowserRunOptions): Pro
     return settled.value as T;
   };
 
-  const running = run();
+  const running = open();
   try {
     return await Promise.race([running, failure]);
   } catch (error) {

@@ -1,0 +1,4 @@
+// Everything sabkit exports.
+import * as sabkit from "sabkit";
+
+console.log(Object.keys(sabkit).length);

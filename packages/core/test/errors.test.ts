@@ -262,7 +262,9 @@ describe("error names and classes under minification, across workers", () => {
 
   it("a stack of frames only (as Firefox writes them) gains the Name: message line", () => {
     const error = new RangeError("out of range");
-    Object.defineProperty(error, "stack", { value: "fails@http://x/target.js:2:9\nrun@http://x/b.js:1:1\n" });
+    Object.defineProperty(error, "stack", {
+      value: "fails@http://x/target.js:2:9\nrun@http://x/b.js:1:1\n",
+    });
     expect(serializeError(error).stack).toBe(
       "RangeError: out of range\nfails@http://x/target.js:2:9\nrun@http://x/b.js:1:1\n",
     );

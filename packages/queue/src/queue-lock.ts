@@ -28,7 +28,7 @@
  * holder clears `owner` before it releases, so `owner` holds the identity of
  * a thread that is no longer alive only if that thread died holding the lock.
  *
- * Owner death (RELIABILITY.md, "owner death is reported"): a sleeper wakes at
+ * Owner death (docs/reliability.md, "Owner death is reported"): a sleeper wakes at
  * least every LIVENESS_POLL_MS, and when `owner` names a thread that core's
  * liveness table says is dead, it takes the lock over with one CAS of
  * `owner` from the dead identity to its own (exactly one waiter wins; the

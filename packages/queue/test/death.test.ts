@@ -1,5 +1,5 @@
 /**
- * Owner death (RELIABILITY.md): a thread that dies holding a Queue's internal
+ * Owner death (docs/reliability.md, "Owner death is reported"): a thread that dies holding a Queue's internal
  * lock is reported to the next caller with OwnerDiedError, the queue's items
  * stay intact, and nobody hangs; threads killed at random points in the
  * middle of puts and gets lose or duplicate nothing beyond their own call.

@@ -62,6 +62,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   ): JoinableQueue<T> {
     return attachQueue(
       JoinableQueue<T>,
+      "JoinableQueue",
       JOINABLE_QUEUE_KIND,
       handle,
       options as QueueFromOptions<unknown>,

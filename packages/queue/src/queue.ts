@@ -475,7 +475,7 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or codec.
    */
   static from<T = unknown>(handle: unknown, options: QueueFromOptions<T> = {}): Queue<T> {
-    return attachQueue(Queue<T>, QUEUE_KIND, handle, options as QueueFromOptions<unknown>);
+    return attachQueue(Queue<T>, "Queue", QUEUE_KIND, handle, options as QueueFromOptions<unknown>);
   }
 
   // ---------------------------------------------------------------- put
@@ -1139,14 +1139,16 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
 
 /**
  * Validates `handle` as a handle of `kind` and attaches a `Class` instance to
- * it (each class's `from` calls this with itself and its kind).
+ * it (each class's `from` calls this with itself, its kind and its name, a
+ * string literal: a minifier renames classes).
  */
 export function attachQueue<Q>(
-  Class: { new (options: never): Q; readonly name: string },
+  Class: new (options: never) => Q,
+  className: string,
   kind: HandleKind<QueueHandle<string>>,
   handle: unknown,
   options: QueueFromOptions<unknown> = {},
 ): Q {
-  const valid = kind.validate(handle, `${Class.name}.from(handle)`);
+  const valid = kind.validate(handle, `${className}.from(handle)`);
   return new Class({ ...options, [ATTACH]: valid } as never);
 }

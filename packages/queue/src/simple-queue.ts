@@ -45,6 +45,7 @@ export class SimpleQueue<T = unknown> extends Queue<T> {
   ): SimpleQueue<T> {
     return attachQueue(
       SimpleQueue<T>,
+      "SimpleQueue",
       SIMPLE_QUEUE_KIND,
       handle,
       options as QueueFromOptions<unknown>,

@@ -506,7 +506,7 @@ export interface ExploreAllOptions {
 }
 
 /**
- * Random schedules per model test by default: 10^5, the figure RELIABILITY
+ * Random schedules per model test by default: 10^5, the figure docs/reliability.md
  * asks of every model, in CI time (measured per model in the README).
  */
 export const DEFAULT_MODEL_SCHEDULES = 100_000;

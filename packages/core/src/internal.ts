@@ -71,3 +71,4 @@ export {
   type SelfRegisteringClass,
 } from "./share.js";
 export { TYPED_ARRAY_TYPES } from "./typed-arrays.js";
+export { drive, driveAsync, driveSync, type Sleep, type WaitLoop } from "./wait-loop.js";

@@ -33,7 +33,7 @@
  *   so either set notifies, or the waiter's `waitSync(STATE, s)` sees a
  *   changed word and returns at once.
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { notify } from "@sabkit/atomics-sync-polyfill";
 import type { Handle, Shareable, WaitOptions } from "@sabkit/core";
 import {
   allocate,
@@ -41,8 +41,11 @@ import {
   Deadline,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
   type HandleKind,
   registerKind,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 
 export const EVENT_LAYOUT = defineLayout({ tag: "int32", state: "int32", waiters: "int32" });
@@ -83,6 +86,9 @@ export function clearFlag(i32: Int32Array): void {
   // Publishes "clear"; waiters that saw the odd value already returned true.
   Atomics.compareExchange(i32, STATE, state, (state + 1) | 0);
 }
+
+/** The deadline of a `wait()` without options (no timeout, no signal); immutable, so shared. */
+const FOREVER = Deadline.after(undefined);
 
 // ------------------------------------------------------------- public class
 
@@ -152,10 +158,8 @@ export class Event implements Shareable<EventHandle> {
   wait(options?: WaitOptions): boolean {
     const deadline =
       options === undefined ? undefined : Deadline.from(options, "Event.wait options");
-    // Pairs with the CAS of set.
-    const seen = Atomics.load(this.#i32, STATE);
-    if ((seen & SET_BIT) !== 0) return true;
-    return this.#waitSlow(seen, deadline ?? Deadline.after(undefined));
+    const wait = EventWait.begin(this.#i32, deadline ?? FOREVER);
+    return wait === true || driveSync(wait);
   }
 
   /**
@@ -166,44 +170,68 @@ export class Event implements Shareable<EventHandle> {
   async waitAsync(options?: WaitOptions): Promise<boolean> {
     const deadline = Deadline.from(options, "Event.waitAsync options");
     deadline.throwIfAborted();
-    const i32 = this.#i32;
+    const wait = EventWait.begin(this.#i32, deadline);
+    return wait === true || driveAsync(wait, deadline.signal);
+  }
+}
+
+/**
+ * The slow path of `wait` and `waitAsync`: one loop, driven blocking or
+ * async (core's driveSync / driveAsync), and by the model tests.
+ *
+ * It registers in WAITERS before its first look at STATE (see the
+ * invariants), returns `true` once STATE differs from the even `seen` (any
+ * change is a set since), `false` once the deadline passes, and otherwise
+ * sleeps on STATE while it still holds `seen`.
+ */
+export class EventWait implements WaitLoop<boolean> {
+  readonly i32: Int32Array;
+  readonly index = STATE;
+  readonly expected: number;
+  sleepMs = 0;
+  result = false;
+  readonly #deadline: Deadline;
+  #registered = false;
+
+  /**
+   * `true` when the flag is set (the fast path: one load, no write),
+   * otherwise the loop that waits for it.
+   */
+  static begin(i32: Int32Array, deadline: Deadline): true | EventWait {
+    // Pairs with the CAS of set.
     const seen = Atomics.load(i32, STATE);
-    if ((seen & SET_BIT) !== 0) return true;
-    // Registers before the next look at STATE (see the invariants).
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      for (;;) {
-        // Any change from the even `seen` is a set (see the transitions).
-        if (Atomics.load(i32, STATE) !== seen) return true;
-        if (deadline.expired) return false;
-        try {
-          // Pairs with set's CAS + notify.
-          await waitAsync(i32, STATE, seen, deadline.remainingMs(), deadline.signal);
-        } catch (error) {
-          deadline.throwIfAborted(); // sabkit's AbortError (cause = signal.reason)
-          throw error;
-        }
-      }
-    } finally {
-      Atomics.sub(i32, WAITERS, 1);
-    }
+    return (seen & SET_BIT) !== 0 ? true : new EventWait(i32, seen, deadline);
   }
 
-  #waitSlow(seen: number, deadline: Deadline): boolean {
-    const i32 = this.#i32;
-    deadline.throwIfAborted();
-    // Registers before the next look at STATE (see the invariants).
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      for (;;) {
-        if (Atomics.load(i32, STATE) !== seen) return true;
-        if (deadline.expired) return false;
-        // Sleeps while STATE still holds `seen`; pairs with set's CAS + notify.
-        waitSync(i32, STATE, seen, deadline.remainingMs());
-      }
-    } finally {
-      // Unregisters; a set that loads WAITERS later skips the notify.
-      Atomics.sub(i32, WAITERS, 1);
+  private constructor(i32: Int32Array, seen: number, deadline: Deadline) {
+    this.i32 = i32;
+    this.expected = seen;
+    this.#deadline = deadline;
+  }
+
+  step(): boolean {
+    const i32 = this.i32;
+    if (!this.#registered) {
+      this.#deadline.throwIfAborted();
+      this.#registered = true;
+      // Registers before the next look at STATE; pairs with set's load of WAITERS.
+      Atomics.add(i32, WAITERS, 1);
     }
+    // Pairs with set's CAS (and its notify, which ends the sleep below).
+    if (Atomics.load(i32, STATE) !== this.expected) {
+      this.result = true;
+      return true;
+    }
+    if (this.#deadline.expired) {
+      this.result = false;
+      return true;
+    }
+    this.sleepMs = this.#deadline.remainingMs();
+    return false;
+  }
+
+  finish(): void {
+    // Unregisters; a set that loads WAITERS later skips the notify.
+    if (this.#registered) Atomics.sub(this.i32, WAITERS, 1);
   }
 }

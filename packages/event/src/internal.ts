@@ -11,6 +11,7 @@ export {
   clearFlag,
   EVENT_KIND,
   EVENT_LAYOUT,
+  EventWait,
   SET_BIT,
   STATE,
   setFlag,

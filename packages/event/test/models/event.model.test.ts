@@ -4,32 +4,29 @@
  * (`SABKIT_MODEL_SCHEDULES=100000 npx vitest run test/models` for 10^5 each).
  */
 import { waitAsync } from "@sabkit/atomics-sync-polyfill";
+import { Deadline, drive } from "@sabkit/core/internal";
 import { awaitAsyncWait, exploreAllModes } from "@sabkit/test-utils/explorer";
 import { describe, expect, it } from "vitest";
-import { EVENT_KIND, type EventHandle, SET_BIT, STATE, WAITERS } from "../../src/event.js";
+import { EVENT_KIND, type EventHandle, EventWait, WAITERS } from "../../src/event.js";
 import { Event } from "../../src/index.js";
 
 /**
- * `Event.waitAsync` (src/event.ts) with its `await waitAsync(...)` awaited
- * through the explorer: the same operations in the same order, with the real
- * wait layer's waitAsync and Atomics.waitAsync registration, as a synchronous
- * logical thread (the explorer cannot run the async function itself: its
- * continuations run in later microtasks).
+ * `Event.waitAsync`'s path (src/event.ts): the real fast path and wait loop
+ * (EventWait), driven with its sleep awaited through the explorer, with the
+ * real wait layer's waitAsync and Atomics.waitAsync registration. Only the
+ * driver differs from driveAsync: the explorer cannot run an async function
+ * (its continuations run in later microtasks), so each sleep is a
+ * synchronous step of this logical thread.
  */
 function waitAsyncPath(handle: unknown, timeoutMs?: number): boolean {
   const i32 = EVENT_KIND.attachHandle(handle as EventHandle, "Event.from(handle)");
-  const seen = Atomics.load(i32, STATE);
-  if ((seen & SET_BIT) !== 0) return true;
-  Atomics.add(i32, WAITERS, 1);
-  try {
-    for (;;) {
-      if (Atomics.load(i32, STATE) !== seen) return true;
-      if (awaitAsyncWait(() => waitAsync(i32, STATE, seen, timeoutMs)) === "timed-out")
-        return false;
-    }
-  } finally {
-    Atomics.sub(i32, WAITERS, 1);
-  }
+  const wait = EventWait.begin(i32, Deadline.after(timeoutMs));
+  return (
+    wait === true ||
+    drive(wait, (i32, index, expected, ms) =>
+      awaitAsyncWait(() => waitAsync(i32, index, expected, ms)),
+    )
+  );
 }
 
 /** Models run 10^5 schedules synchronously: give each its own bound (a hang guard, not a timing check). */

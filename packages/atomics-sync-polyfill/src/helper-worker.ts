@@ -17,6 +17,8 @@
  * (the helper then waits until the next notify or its timeout).
  */
 
+import { tryNodeBuiltin } from "./environment.js";
+
 export const MAX_IDLE_HELPERS = 4;
 
 // Runs in the helper: plain script, no imports, works as a Node eval worker
@@ -74,10 +76,7 @@ interface WorkerThreadsModule {
 }
 
 function nodeWorkerThreads(): WorkerThreadsModule | undefined {
-  const processLike = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
-    .process;
-  if (typeof processLike?.getBuiltinModule !== "function") return undefined;
-  return processLike.getBuiltinModule("node:worker_threads") as WorkerThreadsModule | undefined;
+  return tryNodeBuiltin<WorkerThreadsModule>("node:worker_threads");
 }
 
 /** Wraps a started worker as a Helper; `listen` attaches its message/failure listeners. */

@@ -4,6 +4,13 @@
  */
 
 export {
+  currentRuntime,
+  hasNodeApis,
+  nodeBuiltin,
+  type Runtime,
+  tryNodeBuiltin,
+} from "./environment.js";
+export {
   disposeIdleHelpers,
   helperCounts,
   helperUnavailableReason,

@@ -84,6 +84,7 @@
  * within one tree. At most SLOT_COUNT threads of a tree are alive at once.
  */
 import { notify } from "@sabkit/atomics-sync-polyfill";
+import { hasNodeApis, tryNodeBuiltin } from "@sabkit/atomics-sync-polyfill/internal";
 import { InvalidHandleError, SabkitError } from "./errors.js";
 
 /** Slice in ms that waiters sleep between liveness checks (see {@link deathEpoch}). */
@@ -269,26 +270,14 @@ interface NodeWorkerThreads {
 }
 
 function nodeWorkerThreads(): NodeWorkerThreads | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return proc?.getBuiltinModule?.("node:worker_threads") as NodeWorkerThreads | undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isNode(): boolean {
-  return (
-    typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
-      ?.node === "string"
-  );
+  return tryNodeBuiltin<NodeWorkerThreads>("node:worker_threads");
 }
 
 function isRootThread(): boolean {
   const threads = nodeWorkerThreads();
   if (threads !== undefined) return threads.isMainThread;
   // Node without process.getBuiltinModule (< 20.16) cannot tell: not a root.
-  if (isNode()) return false;
+  if (hasNodeApis()) return false;
   const scope = globalThis as { WorkerGlobalScope?: Function };
   return !(
     typeof scope.WorkerGlobalScope === "function" && globalThis instanceof scope.WorkerGlobalScope

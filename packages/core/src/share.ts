@@ -21,6 +21,7 @@
  * of @sabkit/core in one thread (two versions, or a bundle and a package)
  * share one registry.
  */
+import { hasNodeApis } from "@sabkit/atomics-sync-polyfill/internal";
 import { InvalidHandleError } from "./errors.js";
 import type { Handle, Shareable } from "./handle.js";
 import { isSharedArrayBuffer } from "./layout.js";
@@ -366,12 +367,6 @@ export interface ReviveAsyncOptions {
   importPackage?: (name: string) => Promise<unknown>;
 }
 
-/** `true` where a bare package name can be imported at run time (Node, Deno, Bun). */
-function importsByName(): boolean {
-  const scope = globalThis as { process?: { versions?: { node?: unknown } }; Deno?: unknown };
-  return typeof scope.process?.versions?.node === "string" || scope.Deno !== undefined;
-}
-
 const defaultImportPackage = (name: string): Promise<unknown> =>
   import(/* @vite-ignore */ `${name}/register`);
 
@@ -394,8 +389,7 @@ export async function reviveAsync<T = unknown>(
   path = "args",
   options: ReviveAsyncOptions = {},
 ): Promise<T> {
-  const importPackage =
-    options.importPackage ?? (importsByName() ? defaultImportPackage : undefined);
+  const importPackage = options.importPackage ?? (hasNodeApis() ? defaultImportPackage : undefined);
   const kinds = registry();
   const missing = new Map<string, string>(); // package -> first kind needing it
   const seen = new Set<object>();

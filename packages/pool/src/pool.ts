@@ -38,7 +38,7 @@
  *   (RESULT_OK_PORT). Plain records never take this path, so they pay nothing.
  */
 
-import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
+import { currentRuntime, spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import type { WaitOptions } from "@sabkit/core";
 import {
   AbortError,
@@ -58,7 +58,7 @@ import {
   serializeError,
 } from "@sabkit/core/internal";
 import { Process, type ResourceLimits, type WebWorker } from "@sabkit/process";
-import { currentRuntime, refuseWhileImporting } from "@sabkit/process/internal";
+import { refuseWhileImporting } from "@sabkit/process/internal";
 import { Queue } from "@sabkit/queue";
 import { InFlight } from "./in-flight.js";
 import { CANCEL_WORDS, cancelRecord, createSlot, readSlotStats, startedSeq } from "./slot.js";

@@ -9,11 +9,12 @@
  * before this module loads, to report a failure to load it); it hands them
  * over as a {@link BootstrapHost}.
  */
+
+import { currentRuntime, nodeBuiltin } from "@sabkit/atomics-sync-polyfill/internal";
 import { reviveAsync } from "@sabkit/core";
 import { serializeError } from "@sabkit/core/internal";
-import { currentRuntime, importWorkerModule } from "./loader.js";
+import { importWorkerModule } from "./loader.js";
 import type { ChildReport, InitMessage } from "./platform.js";
-import { nodeBuiltin } from "./platform.js";
 
 /** What the bootstrap hands over. */
 export interface BootstrapHost {

@@ -26,12 +26,6 @@ export {
   toExitCode,
 } from "./exit-record.js";
 export * from "./index.js";
-export {
-  currentRuntime,
-  importWorkerModule,
-  isTypeScript,
-  type Runtime,
-  refuseWhileImporting,
-} from "./loader.js";
+export { importWorkerModule, isTypeScript, refuseWhileImporting } from "./loader.js";
 export { SOURCE_MODE } from "./platform.js";
 export { CHILDREN_KEY } from "./process.js";

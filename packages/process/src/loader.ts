@@ -19,31 +19,17 @@
  * workers, without end. Python refuses the same thing in its bootstrapping
  * phase; `if (isMainProcess())` is the guard.
  */
-import { SabkitError } from "@sabkit/core";
-import { nodeBuiltin } from "./platform.js";
 
-/** The JavaScript runtime this thread runs on. */
-export type Runtime = "node" | "deno" | "bun" | "browser";
+import { currentRuntime, nodeBuiltin } from "@sabkit/atomics-sync-polyfill/internal";
+import { SabkitError } from "@sabkit/core";
 
 type Scope = {
-  Deno?: unknown;
-  Bun?: unknown;
   process?: {
-    versions?: { node?: string; bun?: string };
     execArgv?: string[];
     features?: { typescript?: unknown };
     cwd?: () => string;
   };
 };
-
-/** Which runtime this is. Deno and Bun also set `process.versions.node`: they are checked first. */
-export function currentRuntime(): Runtime {
-  const scope = globalThis as Scope;
-  if (scope.Deno !== undefined) return "deno";
-  if (scope.Bun !== undefined || typeof scope.process?.versions?.bun === "string") return "bun";
-  if (typeof scope.process?.versions?.node === "string") return "node";
-  return "browser";
-}
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 

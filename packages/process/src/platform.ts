@@ -14,6 +14,8 @@
  * | env, resourceLimits, prefixed output | Worker options, piped stdio        | ignored                                          |
  */
 
+import { hasNodeApis, nodeBuiltin } from "@sabkit/atomics-sync-polyfill/internal";
+
 /**
  * An object `postMessage` transfers rather than clones (a MessagePort, an
  * ArrayBuffer, …): the DOM's `Transferable`, spelled so that the declarations
@@ -97,26 +99,6 @@ export interface ChildThread {
 /** `true` when this module runs from TypeScript sources (tests, `tsx`), not from the build. */
 export const SOURCE_MODE = import.meta.url.endsWith(".ts");
 
-type Scope = {
-  process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
-};
-
-/** `true` on Node (main thread or worker). */
-export function onNode(): boolean {
-  return typeof (globalThis as Scope).process?.versions?.node === "string";
-}
-
-/** A Node builtin, without a static import (this module is also bundled for browsers). */
-export function nodeBuiltin<T>(id: string): T {
-  const get = (globalThis as Scope).process?.getBuiltinModule;
-  if (typeof get !== "function") {
-    throw new Error(
-      `@sabkit/process needs process.getBuiltinModule (Node >= 20.16) to load ${id}; upgrade Node`,
-    );
-  }
-  return get(id) as T;
-}
-
 /** Starts the bootstrap in a new worker with `init`. Throws (DataCloneError, …) if it cannot. */
 export function spawnThread(
   init: InitMessage,
@@ -124,7 +106,7 @@ export function spawnThread(
   events: ChildEvents,
 ): ChildThread {
   if (options.entry !== undefined) return spawnWeb(init, options, events, options.entry);
-  return onNode()
+  return hasNodeApis()
     ? spawnNode(init, options, events)
     : // The literal pattern Vite and webpack recognise to build bootstrap.js as a
       // worker entry (its options must stay a static object).
@@ -145,7 +127,7 @@ type NodeThreads = typeof import("node:worker_threads");
 const BOOTSTRAP_FILE = "./bootstrap.js";
 
 function spawnNode(init: InitMessage, options: SpawnOptions, events: ChildEvents): ChildThread {
-  const threads = nodeBuiltin<NodeThreads>("node:worker_threads");
+  const threads = nodeBuiltin<NodeThreads>("node:worker_threads", "Process");
   const { port1, port2 } = new threads.MessageChannel();
   let worker: import("node:worker_threads").Worker;
   try {

@@ -20,6 +20,7 @@
  */
 
 import { canBlock, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { currentRuntime, hasNodeApis, nodeBuiltin } from "@sabkit/atomics-sync-polyfill/internal";
 import { SabkitError, share, type WaitOptions } from "@sabkit/core";
 import {
   Deadline,
@@ -41,13 +42,11 @@ import {
   TERMINATED,
   toExitCode,
 } from "./exit-record.js";
-import { currentRuntime, refuseWhileImporting } from "./loader.js";
+import { refuseWhileImporting } from "./loader.js";
 import {
   type ChildReport,
   type ChildThread,
   type InitMessage,
-  nodeBuiltin,
-  onNode,
   type ResourceLimits,
   SOURCE_MODE,
   spawnThread,
@@ -133,7 +132,7 @@ function resolveTarget(target: unknown): string {
     );
   }
   if (URL_SCHEME.test(target)) return new URL(target).href;
-  if (onNode()) {
+  if (hasNodeApis()) {
     const { resolve } = nodeBuiltin<typeof import("node:path")>("node:path");
     const { pathToFileURL } = nodeBuiltin<typeof import("node:url")>("node:url");
     return pathToFileURL(resolve(target)).href;
@@ -333,7 +332,7 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
       parent: { name: current.name, pid: current.pid },
       runtime: child.data,
       exit: exit.buffer as SharedArrayBuffer,
-      sourceMode: SOURCE_MODE && onNode(),
+      sourceMode: SOURCE_MODE && hasNodeApis(),
     };
     try {
       this.#thread = spawnThread(

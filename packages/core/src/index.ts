@@ -32,5 +32,6 @@ export {
 export { Guard } from "./guard.js";
 export type { Handle, Shareable } from "./handle.js";
 export type { WaitOptions } from "./options.js";
+export type { Placement } from "./placement.js";
 export { isThreadAlive, threadIdentity } from "./runtime.js";
 export { type ReviveAsyncOptions, revive, reviveAsync, share } from "./share.js";

@@ -39,6 +39,13 @@ export {
   validateTimeout,
 } from "./options.js";
 export {
+  type AttachOption,
+  attachedHandle,
+  attachOptions,
+  type Placement,
+  placeRegion,
+} from "./placement.js";
+export {
   adoptRuntime,
   clearWaitingFor,
   deathEpoch,

@@ -36,9 +36,16 @@ import {
   underLock,
   type WaitForm,
 } from "./common.js";
-import { defineKind, defineLayout, describe, registerKind } from "./core-internal.js";
+import {
+  attachedHandle,
+  attachOptions,
+  defineKind,
+  defineLayout,
+  describe,
+  registerKind,
+} from "./core-internal.js";
 import { type DictKey, decodeKey, encodeKey, keyBuffer } from "./keys.js";
-import { allocateStore, DELETED, EMPTY, Store, type StoreOptions } from "./store.js";
+import { allocateStore, COUNT, DELETED, EMPTY, Store, type StoreOptions } from "./store.js";
 
 const DICT_LAYOUT = defineLayout({ tag: "int32", words: { type: "int32", length: 15 } });
 
@@ -70,8 +77,6 @@ export interface SharedDictOptions<V> extends StoreOptions {
   codec?: Codec<V>;
 }
 
-let reviving: { handle: SharedDictHandle; codec?: unknown } | undefined;
-
 const EMPTY_VALUE = new Uint8Array(0);
 
 /** The shared machinery of SharedDict and Namespace. */
@@ -83,20 +88,24 @@ export class DictBase<K extends DictKey, V> {
   readonly #name: string;
   readonly #guard: Guarded;
 
-  /** @internal */
+  /**
+   * @internal Creates (or, with core's `attachOptions(handle)` among the
+   * options, attaches to) a store of `kind`. A store's memory is always its
+   * own buffer, never a region of the caller's (no placement): it grows by
+   * growing the whole SharedArrayBuffer, with its tables from byte 0.
+   */
   constructor(
     kind: typeof DICT_KIND,
     name: string,
     init: Iterable<readonly [K, V]> | undefined,
     options: SharedDictOptions<V> | undefined,
   ) {
-    const revived = reviving;
-    reviving = undefined;
     this.#name = name;
+    const attached = attachedHandle<SharedDictHandle>(options);
     let handle: SharedDictHandle;
-    if (revived !== undefined) {
-      handle = revived.handle;
-      this.codec = resolveCodec(handle.codec, revived.codec, `${name}.from(handle)`) as Codec<V>;
+    if (attached !== undefined) {
+      handle = attached;
+      this.codec = resolveCodec(handle.codec, options?.codec, `${name}.from(handle)`) as Codec<V>;
       this.#lock = Lock.from(handle.lock);
     } else {
       if (options !== undefined && (options === null || typeof options !== "object")) {
@@ -130,20 +139,10 @@ export class DictBase<K extends DictKey, V> {
     }
   }
 
-  /** @internal */
-  static reviving(handle: SharedDictHandle, codec: unknown): void {
-    reviving = { handle, codec };
-  }
-
-  /** @internal */
-  static doneReviving(): void {
-    reviving = undefined;
-  }
-
   /** Number of entries (one atomic load, no lock). */
   get size(): number {
     // Pairs with the Atomics.store of COUNT in Store.setCount.
-    return Atomics.load(this.#store.i32, 2);
+    return Atomics.load(this.#store.i32, COUNT);
   }
 
   /**
@@ -358,10 +357,7 @@ export class DictBase<K extends DictKey, V> {
       options,
       (store) => {
         const entry = store.find(bytes, keyLength, hash);
-        if (entry < 0) return undefined;
-        const offset = store.recordAt(entry);
-        const start = offset + 8 + store.keyLength(offset);
-        return store.u8.slice(start, start + store.valueLength(offset));
+        return entry < 0 ? undefined : store.valueBytes(store.recordAt(entry));
       },
       (value) => (value === undefined ? undefined : this.codec.decode(value)),
     );
@@ -424,11 +420,7 @@ export class DictBase<K extends DictKey, V> {
     return this.#run(form, op, options, (store) => {
       const entry = store.find(keyCopy, keyLength, hash);
       let current: V | undefined;
-      if (entry >= 0) {
-        const offset = store.recordAt(entry);
-        const start = offset + 8 + store.keyLength(offset);
-        current = this.codec.decode(store.u8.slice(start, start + store.valueLength(offset)));
-      }
+      if (entry >= 0) current = this.codec.decode(store.valueBytes(store.recordAt(entry)));
       const next = fn(current, entry >= 0);
       this.#write(keyCopy, keyLength, hash, this.codec.encode(next));
       return next;
@@ -470,11 +462,9 @@ export class DictBase<K extends DictKey, V> {
       for (let entry = 0; entry < store.used; entry++) {
         const offset = store.recordAt(entry);
         if (offset === EMPTY || offset === DELETED) continue;
-        const keyLength = store.keyLength(offset);
-        const start = offset + 8 + keyLength;
         out.push([
-          decodeKey(store.u8, offset + 8, keyLength),
-          store.u8.slice(start, start + store.valueLength(offset)),
+          decodeKey(store.u8, store.keyStart(offset), store.keyLength(offset)),
+          store.valueBytes(offset),
         ]);
       }
       return out;
@@ -497,8 +487,7 @@ export class DictBase<K extends DictKey, V> {
       const old = store.recordAt(entry);
       if (store.sizeAt(old) === size) {
         // Same room: overwrite the value in place (no garbage, no rebuild).
-        store.i32[(old >> 2) + 1] = bytes.length;
-        store.u8.set(bytes, old + 8 + keyLength);
+        store.overwriteValue(old, bytes);
         store.touch();
         return;
       }
@@ -554,11 +543,7 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown>
     handle: unknown,
     options?: { codec?: Codec<V> },
   ): SharedDict<K, V> {
-    DictBase.reviving(DICT_KIND.validate(handle, "SharedDict.from(handle)"), options?.codec);
-    try {
-      return new SharedDict<K, V>();
-    } finally {
-      DictBase.doneReviving();
-    }
+    const attach = attachOptions(DICT_KIND.validate(handle, "SharedDict.from(handle)"));
+    return new SharedDict<K, V>(undefined, { ...attach, codec: options?.codec });
   }
 }

@@ -199,6 +199,26 @@ describe("Value and SharedArray", () => {
     expect(() => Value.from({ ...v.handle, type: "float64" })).toThrow(InvalidHandleError);
   });
 
+  it("a Value placed in the caller's buffer uses its region only and revives from the handle", () => {
+    const buffer = new SharedArrayBuffer(Value.alignment + 2 * Value.byteLength);
+    const bytes = new Uint8Array(buffer);
+    bytes.fill(0xee);
+    const byteOffset = Value.alignment;
+    const v = new Value("i", 41, { buffer, byteOffset, lock: false });
+    expect(v.handle.buffer).toBe(buffer);
+    expect(v.handle.byteOffset).toBe(byteOffset);
+    expect(v.add(1)).toBe(41);
+    expect(Value.from<"i">(v.handle).value).toBe(42);
+    // The bytes around the region are untouched.
+    expect(bytes.subarray(0, byteOffset).every((b) => b === 0xee)).toBe(true);
+    expect(bytes.subarray(byteOffset + Value.byteLength).every((b) => b === 0xee)).toBe(true);
+    expect(() => new Value("i", 0, { buffer, byteOffset: 1 })).toThrow(InvalidHandleError);
+    expect(() => new Value("i", 0, { buffer, byteOffset: buffer.byteLength })).toThrow(
+      InvalidHandleError,
+    );
+    expect(() => new Value("i", 0, { byteOffset: 0 })).toThrow(TypeError);
+  });
+
   it("SharedArray from a length or items, with getLock()", () => {
     const a = new SharedArray("d", [1, 2.5]);
     expect(a.toArray()).toEqual([1, 2.5]);

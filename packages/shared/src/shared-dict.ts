@@ -31,7 +31,7 @@ import {
   checkAtomicFn,
   enter,
   type Formed,
-  type Guarded,
+  LockedStore,
   type TryResult,
   underLock,
   type WaitForm,
@@ -86,7 +86,7 @@ export class DictBase<K extends DictKey, V> {
   readonly #lock: Lock;
   readonly #store: Store;
   readonly #name: string;
-  readonly #guard: Guarded;
+  readonly #locked: LockedStore;
 
   /**
    * @internal Creates (or, with core's `attachOptions(handle)` among the
@@ -126,8 +126,7 @@ export class DictBase<K extends DictKey, V> {
     kind.attachHandle(handle, `${name}.from(handle)`);
     this.handle = handle;
     this.#store = new Store(handle.buffer, true, name);
-    const store = this.#store;
-    this.#guard = { held: false, recover: () => store.validate() };
+    this.#locked = new LockedStore(this.#lock, this.#store, name);
     enter(this.#lock, name);
     try {
       this.#store.check();
@@ -192,7 +191,7 @@ export class DictBase<K extends DictKey, V> {
   ): Formed<F, R> {
     const what = `${this.#name}.${op}(fn)`;
     checkAtomicFn(fn, what);
-    return this.#run(form, op, options, () => atomicBody(() => fn(this), what));
+    return this.#locked.run(form, op, options, () => atomicBody(() => fn(this), what));
   }
 
   /**
@@ -273,7 +272,7 @@ export class DictBase<K extends DictKey, V> {
 
   /** Removes every entry. */
   clear(options?: WaitOptions): void {
-    this.#run("wait", "clear", options, (store) => store.clear());
+    this.#locked.run("wait", "clear", options, (store) => store.clear());
   }
 
   /**
@@ -314,29 +313,6 @@ export class DictBase<K extends DictKey, V> {
     return result.ok ? result.value : undefined;
   }
 
-  // One operation under the lock in form F (see underLock); checks the store first.
-  #run<F extends WaitForm, R, O = R>(
-    form: F,
-    op: string,
-    options: WaitOptions | undefined,
-    body: (store: Store) => R,
-    after?: (result: R) => O,
-  ): Formed<F, O> {
-    const store = this.#store;
-    return underLock(
-      this.#lock,
-      form,
-      `${this.#name}.${op}`,
-      options,
-      () => {
-        store.check();
-        return body(store);
-      },
-      after,
-      this.#guard,
-    );
-  }
-
   // The encoded key: the thread's scratch buffer, or a copy when the form waits asynchronously.
   #key(form: WaitForm, key: K, what: string): [Uint8Array, number, number] {
     const [keyLength, hash] = encodeKey(key, `${this.#name}.${what}`);
@@ -351,7 +327,7 @@ export class DictBase<K extends DictKey, V> {
     options: WaitOptions | undefined,
   ): Formed<F, V | undefined> {
     const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
-    return this.#run(
+    return this.#locked.run(
       form,
       op,
       options,
@@ -370,7 +346,7 @@ export class DictBase<K extends DictKey, V> {
     options: WaitOptions | undefined,
   ): Formed<F, boolean> {
     const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
-    return this.#run(form, op, options, (store) => store.find(bytes, keyLength, hash) >= 0);
+    return this.#locked.run(form, op, options, (store) => store.find(bytes, keyLength, hash) >= 0);
   }
 
   #set<F extends WaitForm>(
@@ -383,7 +359,7 @@ export class DictBase<K extends DictKey, V> {
     const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key, value)`);
     const encoded = this.codec.encode(value);
     const copy = form === "async" ? encoded.slice() : encoded;
-    return this.#run(form, op, options, () => this.#write(bytes, keyLength, hash, copy));
+    return this.#locked.run(form, op, options, () => this.#write(bytes, keyLength, hash, copy));
   }
 
   #delete<F extends WaitForm>(
@@ -393,7 +369,7 @@ export class DictBase<K extends DictKey, V> {
     options: WaitOptions | undefined,
   ): Formed<F, boolean> {
     const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
-    return this.#run(form, op, options, (store) => {
+    return this.#locked.run(form, op, options, (store) => {
       const entry = store.find(bytes, keyLength, hash);
       if (entry < 0) return false;
       store.remove(store.foundSlot, entry);
@@ -417,7 +393,7 @@ export class DictBase<K extends DictKey, V> {
     const [keyLength, hash] = encodeKey(key, `${this.#name}.${op}(key, fn)`);
     // A copy: fn may encode keys of other dicts (the scratch buffer is per thread).
     const keyCopy = keyBuffer().slice(0, keyLength);
-    return this.#run(form, op, options, (store) => {
+    return this.#locked.run(form, op, options, (store) => {
       const entry = store.find(keyCopy, keyLength, hash);
       let current: V | undefined;
       if (entry >= 0) current = this.codec.decode(store.valueBytes(store.recordAt(entry)));
@@ -457,7 +433,7 @@ export class DictBase<K extends DictKey, V> {
   }
 
   #rawEntries(): [DictKey, Uint8Array][] {
-    return this.#run("wait", "entries", undefined, (store) => {
+    return this.#locked.run("wait", "entries", undefined, (store) => {
       const out: [DictKey, Uint8Array][] = [];
       for (let entry = 0; entry < store.used; entry++) {
         const offset = store.recordAt(entry);

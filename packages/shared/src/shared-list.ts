@@ -23,7 +23,7 @@ import {
   atomicBody,
   checkAtomicFn,
   type Formed,
-  type Guarded,
+  LockedStore,
   type TryResult,
   underLock,
   type WaitForm,
@@ -91,7 +91,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   readonly codec: Codec<T>;
   readonly #lock: Lock;
   readonly #store: Store;
-  readonly #guard: Guarded;
+  readonly #locked: LockedStore;
 
   /**
    * @param items initial items.
@@ -126,9 +126,8 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     }
     LIST_KIND.attachHandle(this.handle, "SharedList.from(handle)");
     this.#store = new Store(this.handle.buffer, false, "SharedList");
-    const store = this.#store;
-    this.#guard = { held: false, recover: () => store.validate() };
-    this.#run("wait", "from(handle)", undefined, () => undefined);
+    this.#locked = new LockedStore(this.#lock, this.#store, "SharedList");
+    this.#locked.run("wait", "from(handle)", undefined, () => undefined);
     if (items !== undefined) {
       if (items === null || typeof items !== "object" || !(Symbol.iterator in items)) {
         throw new TypeError(
@@ -412,7 +411,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
 
   /** A snapshot of items `[start, end)` (Python slice bounds; default all). */
   slice(start?: number, end?: number): T[] {
-    const raw = this.#run("wait", "slice", undefined, (store) => {
+    const raw = this.#locked.run("wait", "slice", undefined, (store) => {
       const n = store.count;
       const from = clampIndex(start ?? 0, n, "slice");
       const to = clampIndex(end ?? n, n, "slice");
@@ -425,35 +424,12 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
 
   /** Removes every item. */
   clear(options?: WaitOptions): void {
-    this.#run("wait", "clear", options, (store) => store.clear());
+    this.#locked.run("wait", "clear", options, (store) => store.clear());
   }
 
   /** Iterates over a snapshot. */
   [Symbol.iterator](): IterableIterator<T> {
     return this.slice().values();
-  }
-
-  // One operation under the lock in form F (see underLock); checks the store first.
-  #run<F extends WaitForm, R, O = R>(
-    form: F,
-    op: string,
-    options: WaitOptions | undefined,
-    body: (store: Store) => R,
-    after?: (result: R) => O,
-  ): Formed<F, O> {
-    const store = this.#store;
-    return underLock(
-      this.#lock,
-      form,
-      `SharedList.${op}`,
-      options,
-      () => {
-        store.check();
-        return body(store);
-      },
-      after,
-      this.#guard,
-    );
   }
 
   #atomically<F extends WaitForm, R>(
@@ -464,7 +440,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     const op = formName(form, "atomically");
     const what = `SharedList.${op}(fn)`;
     checkAtomicFn(fn, what);
-    return this.#run(form, op, options, () => atomicBody(() => fn(this), what));
+    return this.#locked.run(form, op, options, () => atomicBody(() => fn(this), what));
   }
 
   #insert<F extends WaitForm>(
@@ -480,7 +456,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
       );
     }
     const bytes = this.codec.encode(item).slice();
-    return this.#run(form, op, options, (store) => {
+    return this.#locked.run(form, op, options, (store) => {
       store.reserve(Store.recordSize(0, bytes.length), true);
       const n = store.count;
       const at = clampIndex(index, n, op);
@@ -491,7 +467,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   #remove<F extends WaitForm>(form: F, item: T, options: WaitOptions | undefined): Formed<F, void> {
     const op = formName(form, "remove");
     const bytes = this.codec.encode(item).slice();
-    return this.#run(form, op, options, (store) => {
+    return this.#locked.run(form, op, options, (store) => {
       const at = findEqual(store, bytes, 0, store.count, false);
       if (at >= 0) return removeAt(store, at);
       throw new RangeError(
@@ -512,7 +488,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   ): Formed<F, number> {
     const counting = base.toLowerCase().includes("count");
     const bytes = this.codec.encode(item).slice();
-    return this.#run(form, base, options, (store) => {
+    return this.#locked.run(form, base, options, (store) => {
       const n = store.count;
       const from = start === undefined ? 0 : clampIndex(start, n, base);
       const to = stop === undefined ? n : clampIndex(stop, n, base);
@@ -526,7 +502,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   }
 
   #reverse<F extends WaitForm>(form: F, options: WaitOptions | undefined): Formed<F, void> {
-    return this.#run(form, formName(form, "reverse"), options, reverseEntries);
+    return this.#locked.run(form, formName(form, "reverse"), options, reverseEntries);
   }
 
   #sort<F extends WaitForm>(
@@ -540,7 +516,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
         `SharedList.${op}(compareFn): compareFn must be a function or undefined, got ${describe(compareFn)}`,
       );
     }
-    return this.#run(form, op, options, (store) =>
+    return this.#locked.run(form, op, options, (store) =>
       sortEntries(store, (bytes) => this.codec.decode(bytes), compareFn, op),
     );
   }
@@ -557,7 +533,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
       );
     }
     const encoded = items.map((item) => this.codec.encode(item).slice());
-    return this.#run(form, op, options, (store) => {
+    return this.#locked.run(form, op, options, (store) => {
       appendItems(store, encoded);
       return store.count;
     });
@@ -569,7 +545,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     options: WaitOptions | undefined,
   ): Formed<F, T | undefined> {
     const op = formName(form, "pop");
-    return this.#run(
+    return this.#locked.run(
       form,
       op,
       options,
@@ -586,7 +562,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
 
   #get<F extends WaitForm>(form: F, index: number, options: WaitOptions | undefined): Formed<F, T> {
     const op = formName(form, "get");
-    return this.#run(
+    return this.#locked.run(
       form,
       op,
       options,
@@ -604,6 +580,6 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     const op = formName(form, "set");
     const encoded = this.codec.encode(item);
     const bytes = form === "async" ? encoded.slice() : encoded;
-    return this.#run(form, op, options, (store) => replaceAt(store, index, bytes, op));
+    return this.#locked.run(form, op, options, (store) => replaceAt(store, index, bytes, op));
   }
 }

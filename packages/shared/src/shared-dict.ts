@@ -33,7 +33,6 @@ import {
   type Formed,
   LockedStore,
   type TryResult,
-  underLock,
   type WaitForm,
 } from "./common.js";
 import {

@@ -25,7 +25,6 @@ import {
   type Formed,
   LockedStore,
   type TryResult,
-  underLock,
   type WaitForm,
 } from "./common.js";
 import {

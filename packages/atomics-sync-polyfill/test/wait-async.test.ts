@@ -185,10 +185,13 @@ describe("several async waiters on one cell (native)", () => {
       }),
     );
     expect(notify(i32, CELL, 1)).toBe(1);
-    await sleep(20);
+    // The oldest settles first; the count of the next notify proves the
+    // other two were still waiting (no sleep needed to give a wrong wake-up time).
+    expect(await waits[0]).toBe("ok");
     expect(settled).toEqual([0]);
     expect(notify(i32, CELL)).toBe(2);
     expect(await Promise.all(waits)).toEqual(["ok", "ok", "ok"]);
+    expect([...settled].sort()).toEqual([0, 1, 2]);
   });
 
   it("polling waiters on this thread obey the same count", async () => {
@@ -202,9 +205,12 @@ describe("several async waiters on one cell (native)", () => {
       }),
     );
     expect(notify(i32, CELL, 1)).toBe(1);
-    await sleep(20);
+    // The oldest settles first; the count of the next notify proves the
+    // other two were still waiting (no sleep needed to give a wrong wake-up time).
+    expect(await waits[0]).toBe("ok");
     expect(settled).toEqual([0]);
     expect(notify(i32, CELL)).toBe(2);
     expect(await Promise.all(waits)).toEqual(["ok", "ok", "ok"]);
+    expect([...settled].sort()).toEqual([0, 1, 2]);
   });
 });

@@ -1,7 +1,7 @@
 import { runInWorkers, startWorker, withTimeLimit } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
 import { canBlock, notify, waitSync } from "../src/index.js";
-import { setWaitStrategy, spinWait, waitSyncSpin } from "../src/internal.js";
+import { SPIN_BACKOFF_CAP, setWaitStrategy, spinWait, waitSyncSpin } from "../src/internal.js";
 import { cells, scenarios, wakeUntil } from "./helpers.js";
 import { ARRIVED, CELL, type Outcome, RETURNED, SPARE } from "./scenarios/wait.scenario.js";
 
@@ -104,7 +104,7 @@ describe("waitSync on this (Node main) thread", () => {
     expect(canBlock()).toBe(true);
   });
 
-  it("not-equal / timed-out without other threads, for both strategies", () => {
+  it("returns not-equal for another value and times out after the timeout when nobody notifies, blocking or spinning", () => {
     const { i32 } = cells();
     for (const sync of ["block", "spin"] as const) {
       const previous = setWaitStrategy({ sync });
@@ -127,7 +127,35 @@ describe("waitSync on this (Node main) thread", () => {
     expect(waitSyncSpin(i32, CELL, -1, 0)).toBe("timed-out");
   });
 
-  it("spinWait is bounded for any iteration count", () => {
-    for (const iteration of [0, 1, 5, 50, 1e9, -3, Number.NaN]) spinWait(iteration);
+  it("spinWait pauses 2^iteration times, capped at 2^SPIN_BACKOFF_CAP for any iteration count", () => {
+    const original = Object.getOwnPropertyDescriptor(Atomics, "pause");
+    let pauses = 0;
+    Object.defineProperty(Atomics, "pause", {
+      value: () => {
+        pauses++;
+      },
+      configurable: true,
+      writable: true,
+    });
+    const counted = (iteration: number): number => {
+      pauses = 0;
+      spinWait(iteration);
+      return pauses;
+    };
+    try {
+      expect([0, 1, 2, 5].map(counted)).toEqual([1, 2, 4, 32]);
+      const cap = 2 ** SPIN_BACKOFF_CAP;
+      const large = [SPIN_BACKOFF_CAP, 50, 1e9, Number.POSITIVE_INFINITY, Number.NaN];
+      expect(large.map(counted)).toEqual(large.map(() => cap));
+      // Below zero: the smallest backoff.
+      expect([-3, Number.NEGATIVE_INFINITY].map(counted)).toEqual([1, 1]);
+    } finally {
+      if (original === undefined) delete (Atomics as { pause?: unknown }).pause;
+      else Object.defineProperty(Atomics, "pause", original);
+    }
+    // Without a pause instruction the fallback loop returns for every count too.
+    if (original === undefined) {
+      for (const iteration of [0, 5, 1e9, -3, Number.NaN]) spinWait(iteration);
+    }
   });
 });

@@ -33,5 +33,6 @@ export { Guard } from "./guard.js";
 export type { Handle, Shareable } from "./handle.js";
 export type { WaitOptions } from "./options.js";
 export type { Placement } from "./placement.js";
-export { isThreadAlive, threadIdentity } from "./runtime.js";
+export { isThreadAlive } from "./runtime.js";
 export { type ReviveAsyncOptions, revive, reviveAsync, share } from "./share.js";
+export { threadIdentity } from "./thread-identity.js";

@@ -47,11 +47,9 @@ export {
 } from "./placement.js";
 export {
   adoptRuntime,
-  clearWaitingFor,
   deathEpoch,
   deathEpochWord,
   IDENTITY_LIMIT,
-  IDENTITY_PROVIDERS_KEY,
   LIVENESS_POLL_MS,
   NAME_MAX_BYTES,
   ROOT_IDENTITY,
@@ -62,11 +60,7 @@ export {
   runtimeByteLength,
   SLOT_COUNT,
   type SpawnedChild,
-  setThreadIdentityProvider,
-  setWaitingFor,
   spawnChild,
-  threadName,
-  waitingFor,
 } from "./runtime.js";
 export {
   ensureKindsRegistered,
@@ -77,5 +71,7 @@ export {
   registerKind,
   type SelfRegisteringClass,
 } from "./share.js";
+export { IDENTITY_PROVIDERS_KEY, setThreadIdentityProvider } from "./thread-identity.js";
+export { clearWaitingFor, setWaitingFor, threadName, waitingFor } from "./thread-tables.js";
 export { TYPED_ARRAY_TYPES } from "./typed-arrays.js";
 export { drive, driveAsync, driveSync, type Sleep, type WaitLoop } from "./wait-loop.js";

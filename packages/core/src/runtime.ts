@@ -118,7 +118,7 @@ const { TAG, VERSION, NEXT_IDENTITY, DEATH_EPOCH, SLOTS } = RUNTIME_WORDS;
 const RESERVED = -1;
 
 /** Words per slot of the name table: the byte length, then NAME_MAX_BYTES bytes. */
-const NAME_WORDS = 8;
+export const NAME_WORDS = 8;
 /** Longest thread name kept, in UTF-8 bytes (longer names are cut at a character boundary). */
 export const NAME_MAX_BYTES = (NAME_WORDS - 1) * 4;
 
@@ -127,8 +127,23 @@ export function runtimeByteLength(slotCount = SLOT_COUNT): number {
   return (SLOTS + (4 + NAME_WORDS) * slotCount) * 4;
 }
 
+/**
+ * Word index of SLOT_OWNER[slot]; SLOT_PARENT[slot] is the word after it.
+ * Here and below, `slot` is always a slot number in [0, SLOT_COUNT) (an
+ * identity's is `identity & mask`) and a `…Word` is a word index into the
+ * runtime buffer.
+ */
+export function ownerWord(slot: number): number {
+  return SLOTS + 2 * slot;
+}
+
+/** Word index of SLOT_PARENT[slot]. */
+function parentWord(slot: number): number {
+  return ownerWord(slot) + 1;
+}
+
 /** Word index of NAME_LENGTH[slot] in a runtime with `slotCount` slots. */
-function nameWord(slotCount: number, slot: number): number {
+export function nameWord(slotCount: number, slot: number): number {
   return SLOTS + 4 * slotCount + NAME_WORDS * slot;
 }
 
@@ -143,7 +158,7 @@ function nameBytes(name: string): Uint8Array {
 }
 
 /** Word index of WAIT_LOCK[slot] in a runtime with `slotCount` slots. */
-function waitWord(slotCount: number, slot: number): number {
+export function waitWord(slotCount: number, slot: number): number {
   return SLOTS + 2 * slotCount + 2 * slot;
 }
 
@@ -169,14 +184,14 @@ export interface SpawnedChild {
   onExit(exitCode?: number): void;
 }
 
-interface Runtime {
+export interface Runtime {
   readonly i32: Int32Array;
   readonly mask: number;
   /** The identity of the thread that created the runtime (1 for the real root). */
   readonly rootIdentity: number;
 }
 
-interface ThreadState {
+export interface ThreadState {
   readonly identity: number;
   /** Created lazily (a root or fallback thread creates it when it first spawns). */
   runtime: Runtime | undefined;
@@ -190,11 +205,12 @@ const SPAWN_HOOK = Symbol.for("sabkit.runtime.spawn");
 
 type Scope = Record<symbol, unknown>;
 
-let cachedIdentity = 0;
-
-// The state lives on globalThis so that every copy of @sabkit/core loaded in
-// one thread (two versions, source and build) agrees on the identity.
-function state(): ThreadState {
+/**
+ * This thread's identity and runtime (thread-tables.ts reads them too). The
+ * state lives on globalThis so that every copy of @sabkit/core loaded in one
+ * thread (two versions, source and build) agrees on the identity.
+ */
+export function threadState(): ThreadState {
   const scope = globalThis as unknown as Scope;
   let current = scope[STATE_KEY] as ThreadState | undefined;
   if (current === undefined) {
@@ -310,103 +326,18 @@ function createRuntime(owner: ThreadState): Runtime {
   Atomics.store(i32, NEXT_IDENTITY, owner.root ? 0 : randomBelow(IDENTITY_LIMIT));
   const runtime: Runtime = { i32, mask: SLOT_COUNT - 1, rootIdentity: owner.identity };
   if (owner.identity < IDENTITY_LIMIT) {
-    const slot = SLOTS + 2 * (owner.identity & runtime.mask);
+    const slot = owner.identity & runtime.mask;
     // Not shared yet: plain ordering suffices; Atomics for uniformity.
-    Atomics.store(i32, slot + 1, 0);
-    Atomics.store(i32, slot, owner.identity);
+    Atomics.store(i32, parentWord(slot), 0);
+    Atomics.store(i32, ownerWord(slot), owner.identity);
   }
   return runtime;
 }
 
-function runtimeOf(current: ThreadState): Runtime {
+/** The runtime of `current`, created on first use. */
+export function runtimeOf(current: ThreadState): Runtime {
   if (current.runtime === undefined) current.runtime = createRuntime(current);
   return current.runtime;
-}
-
-/**
- * This thread's identity: never 0, fits in an int32, unique across the
- * threads of the runtime tree. The root thread is 1; workers started through
- * sabkit get one allocated by their parent; other threads get a fallback
- * identity at or above 2^30.
- *
- * @example
- * ```ts
- * Atomics.compareExchange(i32, OWNER, 0, threadIdentity()); // take ownership
- * ```
- */
-export function threadIdentity(): number {
-  if (cachedIdentity !== 0) return cachedIdentity;
-  return uncachedIdentity();
-}
-
-/**
- * The slow path of {@link threadIdentity}: the first call, and every call
- * while an identity provider is installed (the provider keeps
- * `cachedIdentity` at 0, so the fast path above is unchanged: one compare).
- */
-function uncachedIdentity(): number {
-  if (identityProvider !== undefined) return identityProvider() ?? state().identity;
-  cachedIdentity = state().identity;
-  return cachedIdentity;
-}
-
-let identityProvider: (() => number | undefined) | undefined;
-
-/** This copy of core's setter, registered in {@link IDENTITY_PROVIDERS_KEY}. */
-function setThisCopysProvider(provider: (() => number | undefined) | undefined): void {
-  identityProvider = provider;
-  // 0 sends every call to uncachedIdentity (the provider); after removal
-  // the next call caches the real identity again.
-  cachedIdentity = 0;
-}
-
-/**
- * Where every copy of core loaded in this thread registers its identity
- * provider setter (a `Set` on `globalThis`), so that one call reaches the
- * source and the built copy alike. The interleaving explorer
- * (`@sabkit/test-utils/explorer`) uses it directly: test-utils does not
- * depend on core.
- */
-export const IDENTITY_PROVIDERS_KEY: unique symbol = Symbol.for(
-  "sabkit.runtime.identityProviders",
-) as never;
-
-{
-  const scope = globalThis as unknown as Scope;
-  let setters = scope[IDENTITY_PROVIDERS_KEY] as Set<typeof setThisCopysProvider> | undefined;
-  if (setters === undefined) {
-    setters = new Set();
-    Object.defineProperty(globalThis, IDENTITY_PROVIDERS_KEY, {
-      value: setters,
-      configurable: true,
-    });
-  }
-  setters.add(setThisCopysProvider);
-}
-
-/**
- * Internal, for tools that run several logical threads in one JS thread
- * (the interleaving explorer): while `provider` is installed,
- * `threadIdentity()` returns what it returns (the real identity when it
- * returns `undefined`), in every copy of core loaded in this thread. Pass
- * `undefined` to remove it. `isThreadAlive` is unchanged: give logical
- * threads identities in the fallback range (>= 2^30), whose liveness is
- * unknown, so no lock takes one over as dead.
- *
- * Production cost: none on the hot path. `threadIdentity()` still returns
- * its cached identity after one compare; the provider is consulted only
- * while installed (which keeps the cache empty).
- */
-export function setThreadIdentityProvider(provider: (() => number | undefined) | undefined): void {
-  if (provider !== undefined && typeof provider !== "function") {
-    throw new TypeError(
-      `setThreadIdentityProvider: provider must be a function or undefined, got ${typeof provider}`,
-    );
-  }
-  const setters = (globalThis as unknown as Scope)[IDENTITY_PROVIDERS_KEY] as Set<
-    typeof setThisCopysProvider
-  >;
-  for (const set of setters) set(provider);
 }
 
 /**
@@ -423,7 +354,7 @@ export function setThreadIdentityProvider(provider: (() => number | undefined) |
  * ```
  */
 export function isThreadAlive(id: number): boolean | undefined {
-  const current = state();
+  const current = threadState();
   if (id === current.identity) return true;
   if (typeof id !== "number" || !Number.isInteger(id) || id < ROOT_IDENTITY) return undefined;
   if (id >= IDENTITY_LIMIT) return undefined;
@@ -439,7 +370,7 @@ export function isThreadAlive(id: number): boolean | undefined {
   if (id === ROOT_IDENTITY && runtime.rootIdentity !== ROOT_IDENTITY) return undefined;
   // Pairs with the identity store in spawnChild (alive) and the CAS to 0 in
   // recordExit (dead): one load decides.
-  return Atomics.load(runtime.i32, SLOTS + 2 * (id & runtime.mask)) === id;
+  return Atomics.load(runtime.i32, ownerWord(id & runtime.mask)) === id;
 }
 
 /**
@@ -459,7 +390,7 @@ export function isThreadAlive(id: number): boolean | undefined {
  * ```
  */
 export function deathEpoch(): number {
-  const runtime = state().runtime;
+  const runtime = threadState().runtime;
   // Pairs with the Atomics.add in recordExit.
   return runtime === undefined ? 0 : Atomics.load(runtime.i32, DEATH_EPOCH);
 }
@@ -470,7 +401,7 @@ export function deathEpoch(): number {
  * runtime if needed.
  */
 export function deathEpochWord(): { readonly i32: Int32Array; readonly index: number } {
-  return { i32: runtimeOf(state()).i32, index: DEATH_EPOCH };
+  return { i32: runtimeOf(threadState()).i32, index: DEATH_EPOCH };
 }
 
 /**
@@ -490,32 +421,32 @@ export function spawnChild(name?: string): SpawnedChild {
   if (name !== undefined && typeof name !== "string") {
     throw new TypeError(`spawnChild(name): name must be a string or undefined, got ${typeof name}`);
   }
-  const current = state();
+  const current = threadState();
   const { i32, mask } = runtimeOf(current);
   const span = IDENTITY_LIMIT - FIRST_CHILD_IDENTITY;
   for (let attempt = 0; attempt <= mask; attempt++) {
     // Hands out a distinct counter value to every spawner of the tree.
     const counter = Atomics.add(i32, NEXT_IDENTITY, 1) >>> 0;
     const identity = FIRST_CHILD_IDENTITY + (counter % span);
-    const slot = SLOTS + 2 * (identity & mask);
+    const slot = identity & mask;
     // Claims a free slot; a slot held by a live identity (or being claimed)
     // is skipped, together with this identity.
-    if (Atomics.compareExchange(i32, slot, 0, RESERVED) !== 0) continue;
+    if (Atomics.compareExchange(i32, ownerWord(slot), 0, RESERVED) !== 0) continue;
     // Forget what a previous occupant of the slot was waiting for, before
     // the new identity is published (waitingFor reads only live slots).
-    const wait = waitWord(mask + 1, identity & mask);
+    const wait = waitWord(mask + 1, slot);
     Atomics.store(i32, wait, 0);
     Atomics.store(i32, wait + 1, 0);
     // The new occupant's name (or none), published with the identity below.
-    const named = nameWord(mask + 1, identity & mask);
+    const named = nameWord(mask + 1, slot);
     const bytes = name === undefined ? new Uint8Array(0) : nameBytes(name);
     new Uint8Array(i32.buffer, (named + 1) * 4, NAME_MAX_BYTES).set(bytes);
     Atomics.store(i32, named, bytes.length);
     // Written while the slot is RESERVED: readers that see the identity
     // below also see this parent (the descendant sweep in recordExit).
-    Atomics.store(i32, slot + 1, current.identity);
+    Atomics.store(i32, parentWord(slot), current.identity);
     // Publishes "identity is alive"; pairs with the load in isThreadAlive.
-    Atomics.store(i32, slot, identity);
+    Atomics.store(i32, ownerWord(slot), identity);
     let exited = false;
     return {
       identity,
@@ -539,109 +470,6 @@ export function spawnChild(name?: string): SpawnedChild {
 }
 
 /**
- * Publishes that this thread is about to wait for the lock whose key is
- * `lockKey` (a non-zero int32), currently held by `owner`, for deadlock
- * detectors in any thread of the tree (see {@link waitingFor}). Call it
- * again when the owner changes; {@link clearWaitingFor} when the wait ends.
- * Returns `false` (and publishes nothing) for a thread outside the
- * runtime's identity range (a fallback identity), whose waits cannot be
- * seen by others.
- *
- * @example
- * ```ts
- * if (setWaitingFor(lockKey, owner)) { const w = waitingFor(owner); ... }
- * ```
- */
-export function setWaitingFor(lockKey: number, owner: number): boolean {
-  const current = state();
-  if (current.identity >= IDENTITY_LIMIT) return false;
-  const { i32, mask } = runtimeOf(current);
-  const word = waitWord(mask + 1, current.identity & mask);
-  // Owner first, then the lock: a reader that sees the new lock key sees an
-  // owner at least as new (the pair may still mix two waits; see the header).
-  Atomics.store(i32, word + 1, owner | 0);
-  // Publishes the wait; pairs with the loads in waitingFor.
-  Atomics.store(i32, word, lockKey | 0);
-  return true;
-}
-
-/** Ends what {@link setWaitingFor} published (no-op when nothing was). */
-export function clearWaitingFor(): void {
-  const current = state();
-  const runtime = current.runtime;
-  if (runtime === undefined || current.identity >= IDENTITY_LIMIT) return;
-  const word = waitWord(runtime.mask + 1, current.identity & runtime.mask);
-  // Pairs with the load of WAIT_LOCK in waitingFor: 0 = not waiting.
-  Atomics.store(runtime.i32, word, 0);
-}
-
-/**
- * The slot of `identity` when it is a live thread of this tree, else
- * `undefined` (anything that is not such an identity included: never throws).
- * A slot's wait and name words describe the identity only while it holds the
- * slot (see the invariants), which the caller re-checks after reading them
- * where a reuse in between matters.
- */
-function liveSlot(identity: number): { i32: Int32Array; mask: number; slot: number } | undefined {
-  const runtime = state().runtime;
-  if (
-    runtime === undefined ||
-    typeof identity !== "number" ||
-    !Number.isInteger(identity) ||
-    identity < ROOT_IDENTITY ||
-    identity >= IDENTITY_LIMIT
-  ) {
-    return undefined;
-  }
-  const slot = identity & runtime.mask;
-  // Pairs with the spawner's store of the identity (published after the slot's other words).
-  if (Atomics.load(runtime.i32, SLOTS + 2 * slot) !== identity) return undefined;
-  return { i32: runtime.i32, mask: runtime.mask, slot };
-}
-
-/**
- * What the live thread `identity` of this tree is waiting for, as it last
- * published with {@link setWaitingFor}: `{ lockKey, owner }`, or
- * `undefined` when it is not waiting, is not alive, or is not in this tree.
- * Never throws (ids read from shared memory can be passed as they are).
- */
-export function waitingFor(identity: number): { lockKey: number; owner: number } | undefined {
-  const live = liveSlot(identity);
-  if (live === undefined) return undefined;
-  const { i32, mask, slot } = live;
-  const word = waitWord(mask + 1, slot);
-  // Pairs with the stores in setWaitingFor (lock key last).
-  const lockKey = Atomics.load(i32, word);
-  if (lockKey === 0) return undefined;
-  return { lockKey, owner: Atomics.load(i32, word + 1) };
-}
-
-/**
- * The name the live thread `identity` of this tree was given when it was
- * spawned (`spawnChild(name)`; a Process passes its `name`), cut to
- * NAME_MAX_BYTES of UTF-8; `undefined` when it has none, is not alive, or is
- * not in this tree. Never throws.
- */
-export function threadName(identity: number): string | undefined {
-  const live = liveSlot(identity);
-  if (live === undefined) return undefined;
-  const { i32, mask, slot } = live;
-  const owner = SLOTS + 2 * slot;
-  // (liveSlot saw the identity: its name was written before it was published, see spawnChild.)
-  const word = nameWord(mask + 1, slot);
-  const length = Atomics.load(i32, word);
-  if (length <= 0 || length > NAME_MAX_BYTES) return undefined;
-  // Word by word with Atomics.load (ordered before the owner re-check below, which a plain
-  // read is not on weakly ordered CPUs), into a private copy (TextDecoder refuses shared memory).
-  const words = new Int32Array(NAME_WORDS - 1);
-  for (let k = 0; k < words.length; k++) words[k] = Atomics.load(i32, word + 1 + k);
-  const bytes = new Uint8Array(words.buffer, 0, length);
-  // The slot was not freed and reused while we copied (the name would be another's).
-  if (Atomics.load(i32, owner) !== identity) return undefined;
-  return new TextDecoder().decode(bytes);
-}
-
-/**
  * Marks `identity` and, transitively, every live thread it spawned dead, then
  * bumps DEATH_EPOCH once per death and wakes everyone sleeping on it.
  */
@@ -654,14 +482,13 @@ function recordExit(i32: Int32Array, mask: number, identity: number): void {
     // even when a parent's handler and a sweep race. Pairs with the load in
     // isThreadAlive (which now sees another value) and with the claim CAS in
     // spawnChild (which may now reuse the slot).
-    if (Atomics.compareExchange(i32, SLOTS + 2 * (id & mask), id, 0) !== id) continue;
+    if (Atomics.compareExchange(i32, ownerWord(id & mask), id, 0) !== id) continue;
     deaths++;
-    for (let s = 0; s <= mask; s++) {
-      const slot = SLOTS + 2 * s;
+    for (let slot = 0; slot <= mask; slot++) {
       // An identity here was published after its parent word (see
       // spawnChild), so the parent load below belongs to it.
-      const owner = Atomics.load(i32, slot);
-      if (owner > 0 && Atomics.load(i32, slot + 1) === id) dying.push(owner);
+      const owner = Atomics.load(i32, ownerWord(slot));
+      if (owner > 0 && Atomics.load(i32, parentWord(slot)) === id) dying.push(owner);
     }
   }
   if (deaths === 0) return;
@@ -699,7 +526,7 @@ export function adoptRuntime(data: unknown): void {
     );
   }
   scope[INHERITED_KEY] = data;
-  state();
+  threadState();
 }
 
 // Parent side of the link with worker bootstraps (see

@@ -161,162 +161,52 @@ function notCloneable(value: unknown): string | undefined {
 }
 
 /**
- * Returns a copy of `tree` in which every shareable primitive is replaced by
- * a marked record holding its handle, ready for `postMessage`.
- *
- * @param path the name of the root in error messages (default `"args"`).
- * @throws TypeError naming the path of a function, symbol, WeakMap, WeakSet,
- * WeakRef or Promise (they cannot be sent to a worker).
- * @example
- * ```ts
- * worker.postMessage(share([lock, { queue, n: 3 }]));
- * // in the worker:
- * const [lock, { queue, n }] = revive(message);
- * ```
+ * What a visitor of {@link mapTree} returns to leave a value as it is: the
+ * walk then copies an array, Map, Set or plain object and visits what it
+ * holds, and keeps any other value.
  */
-export function share<T>(tree: T, path = "args"): unknown {
-  const copies = new Map<object, unknown>();
-  const walk = (value: unknown, at: string): unknown => {
-    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
-      if (typeof value === "symbol") throw cannotSend(at, "a symbol");
-      return value;
-    }
-    const bad = notCloneable(value);
-    if (bad !== undefined) throw cannotSend(at, bad);
-    const object = value as object;
-    const seen = copies.get(object);
-    if (seen !== undefined || copies.has(object)) return seen;
-    if (isShareable(object)) {
-      const record = { [HANDLE_RECORD_KEY]: object.handle };
-      copies.set(object, record);
-      return record;
-    }
-    if (Array.isArray(object)) {
-      const copy: unknown[] = new Array(object.length);
-      copies.set(object, copy);
-      for (const key of Object.keys(object)) {
-        const index = Number(key);
-        const at2 = Number.isInteger(index) ? `${at}[${key}]` : keyPath(at, key);
-        (copy as unknown as Record<string, unknown>)[key] = walk(
-          (object as unknown as Record<string, unknown>)[key],
-          at2,
-        );
-      }
-      return copy;
-    }
-    if (object instanceof Map) {
-      const copy = new Map<unknown, unknown>();
-      copies.set(object, copy);
-      let i = 0;
-      for (const [key, entry] of object) {
-        const label = typeof key === "string" ? JSON.stringify(key) : `<key ${i}>`;
-        copy.set(walk(key, `${at}.keys()[${i}]`), walk(entry, `${at}.get(${label})`));
-        i++;
-      }
-      return copy;
-    }
-    if (object instanceof Set) {
-      const copy = new Set<unknown>();
-      copies.set(object, copy);
-      let i = 0;
-      for (const item of object) copy.add(walk(item, `${at}.values()[${i++}]`));
-      return copy;
-    }
-    if (isPlainObject(object)) {
-      const copy: Record<string, unknown> = {};
-      copies.set(object, copy);
-      for (const key of Object.keys(object)) {
-        copy[key] = walk((object as Record<string, unknown>)[key], keyPath(at, key));
-      }
-      return copy;
-    }
-    copies.set(object, object);
-    return object;
-  };
-  return walk(tree, path);
-}
+const NOT_REPLACED: unique symbol = Symbol("sabkit.share.notReplaced");
 
-function cannotSend(path: string, what: string): TypeError {
-  return new TypeError(
-    `${path} is ${what}, which cannot be sent to a worker (structured clone rejects it); ` +
-      "send data or a shareable primitive instead, and define functions in the worker's module",
-  );
-}
-
-function asRecord(value: object): Handle | undefined | false {
-  // A record is a plain object whose only own key is HANDLE_RECORD_KEY.
-  if (!isPlainObject(value)) return false;
-  const keys = Object.keys(value);
-  if (keys.length !== 1 || keys[0] !== HANDLE_RECORD_KEY) return false;
-  return (value as Record<string, Handle | undefined>)[HANDLE_RECORD_KEY];
-}
-
-function kindOf(handle: unknown, at: string): { kind: string; pkg: unknown } {
-  if (handle === null || typeof handle !== "object") {
-    throw new InvalidHandleError(
-      `revive: ${at} is a handle record whose handle is ${describe(handle)}, not a handle object (forged or corrupted?)`,
-    );
-  }
-  const { kind, package: pkg } = handle as { kind?: unknown; package?: unknown };
-  if (typeof kind !== "string") {
-    throw new InvalidHandleError(
-      `revive: ${at} is a handle record whose handle.kind is ${describe(kind)}, not a string (forged or corrupted?)`,
-    );
-  }
-  return { kind, pkg };
-}
+/** Decides what one value of the tree becomes; `at` is its path (`args[1].queue`). */
+type Visitor = (value: unknown, at: string) => unknown;
 
 /**
- * Returns a copy of `tree` (as received from `share` + structured clone) in
- * which every handle record is replaced by a live primitive, revived by the
- * kind registered with {@link registerKind}.
- *
- * @throws InvalidHandleError for a record whose kind is not registered in
- * this thread (the message names the package to import), or whose handle is
- * invalid.
- * @example
- * ```ts
- * import "@sabkit/lock/register"; // registers "lock" (and the package's other kinds)
- * const [lock, counter] = revive(event.data);
- * ```
+ * The one walk of an argument tree, for share, revive and reviveAsync: a
+ * copy of `tree` in which each value is what `visit(value, path)` returns,
+ * or, where that is {@link NOT_REPLACED}, the value itself, with arrays,
+ * Maps (keys and values), Sets and plain objects copied and their contents
+ * walked. Each object is visited once, so cycles and shared references come
+ * out as they went in (as structured clone keeps them).
  */
-export function revive<T = unknown>(tree: unknown, path = "args"): T {
-  const kinds = registry();
+function mapTree(tree: unknown, path: string, visit: Visitor): unknown {
   const copies = new Map<object, unknown>();
   const walk = (value: unknown, at: string): unknown => {
-    if (value === null || typeof value !== "object") return value;
-    const seen = copies.get(value);
-    if (seen !== undefined || copies.has(value)) return seen;
-    const handle = asRecord(value);
-    if (handle !== false) {
-      const { kind, pkg } = kindOf(handle, at);
-      const reviver = kinds.get(kind);
-      if (reviver === undefined) {
-        throw new InvalidHandleError(
-          `revive: ${at} is a "${kind}" handle but no kind "${kind}" is registered in this thread: ` +
-            (typeof pkg === "string"
-              ? `import "${pkg}/register" in this worker's module (it registers the package's kinds ` +
-                "and bundlers keep it), import the class itself, or use reviveAsync on Node, Deno and Bun"
-              : "import the package that defines it in this worker"),
-        );
-      }
-      let live: unknown;
-      try {
-        live = reviver.from(handle as Handle);
-      } catch (error) {
-        if (!(error instanceof InvalidHandleError)) throw error;
-        throw new InvalidHandleError(`revive: ${at}: ${error.message}`, { cause: error });
-      }
-      copies.set(value, live);
-      return live;
+    const isObject = value !== null && (typeof value === "object" || typeof value === "function");
+    if (isObject) {
+      const seen = copies.get(value);
+      if (seen !== undefined || copies.has(value)) return seen;
     }
+    const replaced = visit(value, at);
+    if (replaced !== NOT_REPLACED) {
+      if (isObject) copies.set(value, replaced);
+      return replaced;
+    }
+    if (!isObject || !isContainer(value)) {
+      if (isObject) copies.set(value, value);
+      return value;
+    }
+    return copyContainer(value, at);
+  };
+  // A copy of the container, registered before its contents are walked (a cycle finds it).
+  const copyContainer = (value: object, at: string): unknown => {
     if (Array.isArray(value)) {
       const copy: unknown[] = new Array(value.length);
       copies.set(value, copy);
       for (const key of Object.keys(value)) {
+        const index = Number.isInteger(Number(key)) ? `${at}[${key}]` : keyPath(at, key);
         (copy as unknown as Record<string, unknown>)[key] = walk(
           (value as unknown as Record<string, unknown>)[key],
-          Number.isInteger(Number(key)) ? `${at}[${key}]` : keyPath(at, key),
+          index,
         );
       }
       return copy;
@@ -339,17 +229,114 @@ export function revive<T = unknown>(tree: unknown, path = "args"): T {
       for (const item of value) copy.add(walk(item, `${at}.values()[${i++}]`));
       return copy;
     }
-    if (isPlainObject(value)) {
-      const copy: Record<string, unknown> = {};
-      copies.set(value, copy);
-      for (const key of Object.keys(value)) {
-        copy[key] = walk((value as Record<string, unknown>)[key], keyPath(at, key));
-      }
-      return copy;
+    const copy: Record<string, unknown> = {};
+    copies.set(value, copy);
+    for (const key of Object.keys(value)) {
+      copy[key] = walk((value as Record<string, unknown>)[key], keyPath(at, key));
     }
-    return value;
+    return copy;
   };
-  return walk(tree, path) as T;
+  return walk(tree, path);
+}
+
+/**
+ * Returns a copy of `tree` in which every shareable primitive is replaced by
+ * a marked record holding its handle, ready for `postMessage`.
+ *
+ * @param path the name of the root in error messages (default `"args"`).
+ * @throws TypeError naming the path of a function, symbol, WeakMap, WeakSet,
+ * WeakRef or Promise (they cannot be sent to a worker).
+ * @example
+ * ```ts
+ * worker.postMessage(share([lock, { queue, n: 3 }]));
+ * // in the worker:
+ * const [lock, { queue, n }] = revive(message);
+ * ```
+ */
+export function share<T>(tree: T, path = "args"): unknown {
+  return mapTree(tree, path, (value, at) => {
+    if (typeof value === "symbol") throw cannotSend(at, "a symbol");
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+      return NOT_REPLACED;
+    }
+    const bad = notCloneable(value);
+    if (bad !== undefined) throw cannotSend(at, bad);
+    return isShareable(value) ? { [HANDLE_RECORD_KEY]: value.handle } : NOT_REPLACED;
+  });
+}
+
+function cannotSend(path: string, what: string): TypeError {
+  return new TypeError(
+    `${path} is ${what}, which cannot be sent to a worker (structured clone rejects it); ` +
+      "send data or a shareable primitive instead, and define functions in the worker's module",
+  );
+}
+
+/** The handle of a marked record, or `false` for any other value. */
+function asRecord(value: unknown): Handle | undefined | false {
+  // A record is a plain object whose only own key is HANDLE_RECORD_KEY.
+  if (value === null || typeof value !== "object" || !isPlainObject(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== HANDLE_RECORD_KEY) return false;
+  return (value as Record<string, Handle | undefined>)[HANDLE_RECORD_KEY];
+}
+
+function kindOf(handle: unknown, at: string): { kind: string; pkg: unknown } {
+  if (handle === null || typeof handle !== "object") {
+    throw new InvalidHandleError(
+      `revive: ${at} is a handle record whose handle is ${describe(handle)}, not a handle object (forged or corrupted?)`,
+    );
+  }
+  const { kind, package: pkg } = handle as { kind?: unknown; package?: unknown };
+  if (typeof kind !== "string") {
+    throw new InvalidHandleError(
+      `revive: ${at} is a handle record whose handle.kind is ${describe(kind)}, not a string (forged or corrupted?)`,
+    );
+  }
+  return { kind, pkg };
+}
+
+/** The live primitive of the record at `at`, through the kind registered for its handle. */
+function reviveRecord(handle: unknown, at: string, kinds: Map<string, KindReviver>): unknown {
+  const { kind, pkg } = kindOf(handle, at);
+  const reviver = kinds.get(kind);
+  if (reviver === undefined) {
+    throw new InvalidHandleError(
+      `revive: ${at} is a "${kind}" handle but no kind "${kind}" is registered in this thread: ` +
+        (typeof pkg === "string"
+          ? `import "${pkg}/register" in this worker's module (it registers the package's kinds ` +
+            "and bundlers keep it), import the class itself, or use reviveAsync on Node, Deno and Bun"
+          : "import the package that defines it in this worker"),
+    );
+  }
+  try {
+    return reviver.from(handle as Handle);
+  } catch (error) {
+    if (!(error instanceof InvalidHandleError)) throw error;
+    throw new InvalidHandleError(`revive: ${at}: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * Returns a copy of `tree` (as received from `share` + structured clone) in
+ * which every handle record is replaced by a live primitive, revived by the
+ * kind registered with {@link registerKind}.
+ *
+ * @throws InvalidHandleError for a record whose kind is not registered in
+ * this thread (the message names the package to import), or whose handle is
+ * invalid.
+ * @example
+ * ```ts
+ * import "@sabkit/lock/register"; // registers "lock" (and the package's other kinds)
+ * const [lock, counter] = revive(event.data);
+ * ```
+ */
+export function revive<T = unknown>(tree: unknown, path = "args"): T {
+  const kinds = registry();
+  return mapTree(tree, path, (value, at) => {
+    const handle = asRecord(value);
+    return handle === false ? NOT_REPLACED : reviveRecord(handle, at, kinds);
+  }) as T;
 }
 
 // A bare npm package name ("pkg", "@scope/pkg"): never a path, URL or builtin,
@@ -392,30 +379,14 @@ export async function reviveAsync<T = unknown>(
   const importPackage = options.importPackage ?? (hasNodeApis() ? defaultImportPackage : undefined);
   const kinds = registry();
   const missing = new Map<string, string>(); // package -> first kind needing it
-  const seen = new Set<object>();
-  const collect = (value: unknown, at: string): void => {
-    if (value === null || typeof value !== "object" || seen.has(value)) return;
-    seen.add(value);
+  // The walk's copy is dropped: only the records' kinds matter here.
+  mapTree(tree, path, (value, at) => {
     const handle = asRecord(value);
-    if (handle !== false) {
-      const { kind, pkg } = kindOf(handle, at);
-      if (!kinds.has(kind) && typeof pkg === "string" && !missing.has(pkg)) missing.set(pkg, kind);
-      return;
-    }
-    if (Array.isArray(value) || isPlainObject(value)) {
-      for (const key of Object.keys(value)) {
-        collect((value as Record<string, unknown>)[key], keyPath(at, key));
-      }
-    } else if (value instanceof Map) {
-      for (const [key, entry] of value) {
-        collect(key, at);
-        collect(entry, at);
-      }
-    } else if (value instanceof Set) {
-      for (const item of value) collect(item, at);
-    }
-  };
-  collect(tree, path);
+    if (handle === false) return NOT_REPLACED;
+    const { kind, pkg } = kindOf(handle, at);
+    if (!kinds.has(kind) && typeof pkg === "string" && !missing.has(pkg)) missing.set(pkg, kind);
+    return value;
+  });
   // Without an importer (a browser), revive below names the import to add.
   if (importPackage === undefined) return revive<T>(tree, path);
   await Promise.all(

@@ -198,7 +198,7 @@ describe("wait-for table (deadlock detection)", () => {
     expect(waitingFor(id)).toBeUndefined();
   });
 
-  it("clears on clearWaitingFor; unknown ids and the root's own entry", () => {
+  it("clearWaitingFor removes what setWaitingFor published; ids that are not live identities of the tree wait for nothing", () => {
     expect(setWaitingFor(9, 8)).toBe(true);
     expect(waitingFor(1)).toEqual({ lockKey: 9, owner: 8 });
     clearWaitingFor();

@@ -5,6 +5,7 @@
 import { type Handle, OwnerDiedError, TimeoutError, type WaitOptions } from "@sabkit/core";
 import { describe } from "@sabkit/core/internal";
 import { Lock, type LockHandle, RLock, type RLockHandle } from "@sabkit/lock";
+import type { Store } from "./store.js";
 
 /**
  * A container operation holds its lock for microseconds; a lock held longer
@@ -142,6 +143,45 @@ export function underLock<F extends WaitForm, R, O = R>(
   if (!acquired) return BUSY as Formed<F, O>;
   const value = held(lock, body, after, state);
   return (form === "try" ? { ok: true, value } : value) as Formed<F, O>;
+}
+
+/**
+ * A store-backed container's (SharedDict's, SharedList's) store behind its
+ * lock: every operation runs through {@link run}, which reads and checks the
+ * store's header once the lock is held. It is the container's {@link Guarded}
+ * state: `held` while this thread runs an operation, `recover()` validates the store.
+ */
+export class LockedStore implements Guarded {
+  held = false;
+  readonly lock: Lock;
+  readonly store: Store;
+  readonly #name: string;
+
+  constructor(lock: Lock, store: Store, name: string) {
+    this.lock = lock;
+    this.store = store;
+    this.#name = name;
+  }
+
+  recover(): void {
+    this.store.validate();
+  }
+
+  /** Operation `op` in form F (see underLock): `body` on the checked store, `after` once released. */
+  run<F extends WaitForm, R, O = R>(
+    form: F,
+    op: string,
+    options: WaitOptions | undefined,
+    body: (store: Store) => R,
+    after?: (result: R) => O,
+  ): Formed<F, O> {
+    const store = this.store;
+    const checked = () => {
+      store.check();
+      return body(store);
+    };
+    return underLock(this.lock, form, `${this.#name}.${op}`, options, checked, after, this);
+  }
 }
 
 // Runs `body` holding `lock` (released whatever happens), then `after` on its result.

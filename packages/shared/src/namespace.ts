@@ -8,7 +8,7 @@
  * `toObject()` gives a consistent plain-object snapshot.
  */
 import type { Shareable, WaitOptions } from "@sabkit/core";
-import { registerKind } from "./core-internal.js";
+import { attachOptions, registerKind } from "./core-internal.js";
 import {
   DictBase,
   NAMESPACE_KIND,
@@ -49,12 +49,9 @@ export class Namespace<T extends Record<string, unknown> = Record<string, unknow
   static from<T extends Record<string, unknown> = Record<string, unknown>>(
     handle: unknown,
   ): Namespace<T> {
-    DictBase.reviving(NAMESPACE_KIND.validate(handle, "Namespace.from(handle)"), undefined);
-    try {
-      return new Namespace<T>();
-    } finally {
-      DictBase.doneReviving();
-    }
+    const attach = attachOptions(NAMESPACE_KIND.validate(handle, "Namespace.from(handle)"));
+    // A namespace's codec is always the default: no codec to pass.
+    return new Namespace<T>(undefined, { ...attach, codec: undefined });
   }
 
   /**

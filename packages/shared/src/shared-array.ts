@@ -23,6 +23,8 @@ import { type AnyLockHandle, parseLock, reviveLock } from "./common.js";
 import {
   allocate,
   attach,
+  attachedHandle,
+  attachOptions,
   defineKind,
   defineLayout,
   describe,
@@ -54,8 +56,6 @@ export const SHARED_ARRAY_KIND = defineKind<SharedArrayHandle>({
   package: "@sabkit/shared",
   layout: HEADER_LAYOUT,
 });
-
-let reviving: SharedArrayHandle | undefined;
 
 /**
  * A typed array shared by workers, with an optional lock.
@@ -89,12 +89,11 @@ export class SharedArray<T extends ElementType | TypeCode = "float64">
     lengthOrItems: number | Iterable<ValueOf<T>>,
     options?: SharedScalarOptions,
   ) {
-    const revived = reviving;
-    reviving = undefined;
+    const attached = attachedHandle<SharedArrayHandle>(options);
     let handle: SharedArrayHandle;
     let info: TypeInfo;
-    if (revived !== undefined) {
-      handle = revived;
+    if (attached !== undefined) {
+      handle = attached;
       info = typeInfo(handle.type, "SharedArray.from(handle)");
       validateCountAsHandle(handle.length);
       this.#lock = reviveLock(handle.lock);
@@ -122,6 +121,8 @@ export class SharedArray<T extends ElementType | TypeCode = "float64">
         );
       }
       this.#lock = parseLock(options?.lock, "new SharedArray(type, lengthOrItems, options)");
+      // Its own memory: the size depends on the length, so there is no fixed-size
+      // region a caller could reserve for it (no placement, unlike Value).
       const byteLength = Math.ceil((HEADER_BYTES + length * info.bytes) / 8) * 8;
       const region = attach(HEADER_LAYOUT, allocate(byteLength), 0, byteLength);
       region.i32[1] = length;
@@ -158,12 +159,9 @@ export class SharedArray<T extends ElementType | TypeCode = "float64">
    * @throws InvalidHandleError for a wrong kind, version, buffer, size, tag or length.
    */
   static from<T extends ElementType | TypeCode = ElementType>(handle: unknown): SharedArray<T> {
-    reviving = SHARED_ARRAY_KIND.validate(handle, "SharedArray.from(handle)");
-    try {
-      return new SharedArray<T>(undefined as unknown as T, 0);
-    } finally {
-      reviving = undefined;
-    }
+    const attach = attachOptions(SHARED_ARRAY_KIND.validate(handle, "SharedArray.from(handle)"));
+    // The type, the length and the lock come from the handle.
+    return new SharedArray<T>(undefined as unknown as T, 0, { ...attach, lock: undefined });
   }
 
   /** Number of elements. */

@@ -31,14 +31,20 @@ import {
   checkAtomicFn,
   enter,
   type Formed,
-  type Guarded,
+  LockedStore,
   type TryResult,
-  underLock,
   type WaitForm,
 } from "./common.js";
-import { defineKind, defineLayout, describe, registerKind } from "./core-internal.js";
+import {
+  attachedHandle,
+  attachOptions,
+  defineKind,
+  defineLayout,
+  describe,
+  registerKind,
+} from "./core-internal.js";
 import { type DictKey, decodeKey, encodeKey, keyBuffer } from "./keys.js";
-import { allocateStore, DELETED, EMPTY, Store, type StoreOptions } from "./store.js";
+import { allocateStore, COUNT, DELETED, EMPTY, Store, type StoreOptions } from "./store.js";
 
 const DICT_LAYOUT = defineLayout({ tag: "int32", words: { type: "int32", length: 15 } });
 
@@ -70,8 +76,6 @@ export interface SharedDictOptions<V> extends StoreOptions {
   codec?: Codec<V>;
 }
 
-let reviving: { handle: SharedDictHandle; codec?: unknown } | undefined;
-
 const EMPTY_VALUE = new Uint8Array(0);
 
 /** The shared machinery of SharedDict and Namespace. */
@@ -81,22 +85,26 @@ export class DictBase<K extends DictKey, V> {
   readonly #lock: Lock;
   readonly #store: Store;
   readonly #name: string;
-  readonly #guard: Guarded;
+  readonly #locked: LockedStore;
 
-  /** @internal */
+  /**
+   * @internal Creates (or, with core's `attachOptions(handle)` among the
+   * options, attaches to) a store of `kind`. A store's memory is always its
+   * own buffer, never a region of the caller's (no placement): it grows by
+   * growing the whole SharedArrayBuffer, with its tables from byte 0.
+   */
   constructor(
     kind: typeof DICT_KIND,
     name: string,
     init: Iterable<readonly [K, V]> | undefined,
     options: SharedDictOptions<V> | undefined,
   ) {
-    const revived = reviving;
-    reviving = undefined;
     this.#name = name;
+    const attached = attachedHandle<SharedDictHandle>(options);
     let handle: SharedDictHandle;
-    if (revived !== undefined) {
-      handle = revived.handle;
-      this.codec = resolveCodec(handle.codec, revived.codec, `${name}.from(handle)`) as Codec<V>;
+    if (attached !== undefined) {
+      handle = attached;
+      this.codec = resolveCodec(handle.codec, options?.codec, `${name}.from(handle)`) as Codec<V>;
       this.#lock = Lock.from(handle.lock);
     } else {
       if (options !== undefined && (options === null || typeof options !== "object")) {
@@ -117,8 +125,7 @@ export class DictBase<K extends DictKey, V> {
     kind.attachHandle(handle, `${name}.from(handle)`);
     this.handle = handle;
     this.#store = new Store(handle.buffer, true, name);
-    const store = this.#store;
-    this.#guard = { held: false, recover: () => store.validate() };
+    this.#locked = new LockedStore(this.#lock, this.#store, name);
     enter(this.#lock, name);
     try {
       this.#store.check();
@@ -130,20 +137,10 @@ export class DictBase<K extends DictKey, V> {
     }
   }
 
-  /** @internal */
-  static reviving(handle: SharedDictHandle, codec: unknown): void {
-    reviving = { handle, codec };
-  }
-
-  /** @internal */
-  static doneReviving(): void {
-    reviving = undefined;
-  }
-
   /** Number of entries (one atomic load, no lock). */
   get size(): number {
     // Pairs with the Atomics.store of COUNT in Store.setCount.
-    return Atomics.load(this.#store.i32, 2);
+    return Atomics.load(this.#store.i32, COUNT);
   }
 
   /**
@@ -193,7 +190,7 @@ export class DictBase<K extends DictKey, V> {
   ): Formed<F, R> {
     const what = `${this.#name}.${op}(fn)`;
     checkAtomicFn(fn, what);
-    return this.#run(form, op, options, () => atomicBody(() => fn(this), what));
+    return this.#locked.run(form, op, options, () => atomicBody(() => fn(this), what));
   }
 
   /**
@@ -274,7 +271,7 @@ export class DictBase<K extends DictKey, V> {
 
   /** Removes every entry. */
   clear(options?: WaitOptions): void {
-    this.#run("wait", "clear", options, (store) => store.clear());
+    this.#locked.run("wait", "clear", options, (store) => store.clear());
   }
 
   /**
@@ -315,29 +312,6 @@ export class DictBase<K extends DictKey, V> {
     return result.ok ? result.value : undefined;
   }
 
-  // One operation under the lock in form F (see underLock); checks the store first.
-  #run<F extends WaitForm, R, O = R>(
-    form: F,
-    op: string,
-    options: WaitOptions | undefined,
-    body: (store: Store) => R,
-    after?: (result: R) => O,
-  ): Formed<F, O> {
-    const store = this.#store;
-    return underLock(
-      this.#lock,
-      form,
-      `${this.#name}.${op}`,
-      options,
-      () => {
-        store.check();
-        return body(store);
-      },
-      after,
-      this.#guard,
-    );
-  }
-
   // The encoded key: the thread's scratch buffer, or a copy when the form waits asynchronously.
   #key(form: WaitForm, key: K, what: string): [Uint8Array, number, number] {
     const [keyLength, hash] = encodeKey(key, `${this.#name}.${what}`);
@@ -352,16 +326,13 @@ export class DictBase<K extends DictKey, V> {
     options: WaitOptions | undefined,
   ): Formed<F, V | undefined> {
     const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
-    return this.#run(
+    return this.#locked.run(
       form,
       op,
       options,
       (store) => {
         const entry = store.find(bytes, keyLength, hash);
-        if (entry < 0) return undefined;
-        const offset = store.recordAt(entry);
-        const start = offset + 8 + store.keyLength(offset);
-        return store.u8.slice(start, start + store.valueLength(offset));
+        return entry < 0 ? undefined : store.valueBytes(store.recordAt(entry));
       },
       (value) => (value === undefined ? undefined : this.codec.decode(value)),
     );
@@ -374,7 +345,7 @@ export class DictBase<K extends DictKey, V> {
     options: WaitOptions | undefined,
   ): Formed<F, boolean> {
     const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
-    return this.#run(form, op, options, (store) => store.find(bytes, keyLength, hash) >= 0);
+    return this.#locked.run(form, op, options, (store) => store.find(bytes, keyLength, hash) >= 0);
   }
 
   #set<F extends WaitForm>(
@@ -387,7 +358,7 @@ export class DictBase<K extends DictKey, V> {
     const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key, value)`);
     const encoded = this.codec.encode(value);
     const copy = form === "async" ? encoded.slice() : encoded;
-    return this.#run(form, op, options, () => this.#write(bytes, keyLength, hash, copy));
+    return this.#locked.run(form, op, options, () => this.#write(bytes, keyLength, hash, copy));
   }
 
   #delete<F extends WaitForm>(
@@ -397,7 +368,7 @@ export class DictBase<K extends DictKey, V> {
     options: WaitOptions | undefined,
   ): Formed<F, boolean> {
     const [bytes, keyLength, hash] = this.#key(form, key, `${op}(key)`);
-    return this.#run(form, op, options, (store) => {
+    return this.#locked.run(form, op, options, (store) => {
       const entry = store.find(bytes, keyLength, hash);
       if (entry < 0) return false;
       store.remove(store.foundSlot, entry);
@@ -421,14 +392,10 @@ export class DictBase<K extends DictKey, V> {
     const [keyLength, hash] = encodeKey(key, `${this.#name}.${op}(key, fn)`);
     // A copy: fn may encode keys of other dicts (the scratch buffer is per thread).
     const keyCopy = keyBuffer().slice(0, keyLength);
-    return this.#run(form, op, options, (store) => {
+    return this.#locked.run(form, op, options, (store) => {
       const entry = store.find(keyCopy, keyLength, hash);
       let current: V | undefined;
-      if (entry >= 0) {
-        const offset = store.recordAt(entry);
-        const start = offset + 8 + store.keyLength(offset);
-        current = this.codec.decode(store.u8.slice(start, start + store.valueLength(offset)));
-      }
+      if (entry >= 0) current = this.codec.decode(store.valueBytes(store.recordAt(entry)));
       const next = fn(current, entry >= 0);
       this.#write(keyCopy, keyLength, hash, this.codec.encode(next));
       return next;
@@ -465,16 +432,14 @@ export class DictBase<K extends DictKey, V> {
   }
 
   #rawEntries(): [DictKey, Uint8Array][] {
-    return this.#run("wait", "entries", undefined, (store) => {
+    return this.#locked.run("wait", "entries", undefined, (store) => {
       const out: [DictKey, Uint8Array][] = [];
       for (let entry = 0; entry < store.used; entry++) {
         const offset = store.recordAt(entry);
         if (offset === EMPTY || offset === DELETED) continue;
-        const keyLength = store.keyLength(offset);
-        const start = offset + 8 + keyLength;
         out.push([
-          decodeKey(store.u8, offset + 8, keyLength),
-          store.u8.slice(start, start + store.valueLength(offset)),
+          decodeKey(store.u8, store.keyStart(offset), store.keyLength(offset)),
+          store.valueBytes(offset),
         ]);
       }
       return out;
@@ -497,8 +462,7 @@ export class DictBase<K extends DictKey, V> {
       const old = store.recordAt(entry);
       if (store.sizeAt(old) === size) {
         // Same room: overwrite the value in place (no garbage, no rebuild).
-        store.i32[(old >> 2) + 1] = bytes.length;
-        store.u8.set(bytes, old + 8 + keyLength);
+        store.overwriteValue(old, bytes);
         store.touch();
         return;
       }
@@ -554,11 +518,7 @@ export class SharedDict<K extends DictKey = DictKey, V = unknown>
     handle: unknown,
     options?: { codec?: Codec<V> },
   ): SharedDict<K, V> {
-    DictBase.reviving(DICT_KIND.validate(handle, "SharedDict.from(handle)"), options?.codec);
-    try {
-      return new SharedDict<K, V>();
-    } finally {
-      DictBase.doneReviving();
-    }
+    const attach = attachOptions(DICT_KIND.validate(handle, "SharedDict.from(handle)"));
+    return new SharedDict<K, V>(undefined, { ...attach, codec: options?.codec });
   }
 }

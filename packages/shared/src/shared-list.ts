@@ -23,13 +23,33 @@ import {
   atomicBody,
   checkAtomicFn,
   type Formed,
-  type Guarded,
+  LockedStore,
   type TryResult,
-  underLock,
   type WaitForm,
 } from "./common.js";
-import { defineKind, defineLayout, describe, registerKind } from "./core-internal.js";
-import { allocateStore, EMPTY, Store, type StoreOptions, VERSION } from "./store.js";
+import {
+  attachedHandle,
+  attachOptions,
+  defineKind,
+  defineLayout,
+  describe,
+  registerKind,
+} from "./core-internal.js";
+import {
+  appendItems,
+  clampIndex,
+  findEqual,
+  formName,
+  insertAt,
+  itemIndex,
+  iterableItems,
+  NO_KEY,
+  removeAt,
+  replaceAt,
+  reverseEntries,
+  sortEntries,
+} from "./list-entries.js";
+import { allocateStore, COUNT, Store, type StoreOptions } from "./store.js";
 
 const LIST_LAYOUT = defineLayout({ tag: "int32", words: { type: "int32", length: 15 } });
 
@@ -51,9 +71,6 @@ export interface SharedListOptions<T> extends StoreOptions {
   codec?: Codec<T>;
 }
 
-const NO_KEY = new Uint8Array(0);
-let reviving: { handle: SharedListHandle; codec?: unknown } | undefined;
-
 /**
  * A list shared by workers.
  *
@@ -73,20 +90,24 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   readonly codec: Codec<T>;
   readonly #lock: Lock;
   readonly #store: Store;
-  readonly #guard: Guarded;
+  readonly #locked: LockedStore;
 
-  /** @param items initial items. */
+  /**
+   * @param items initial items.
+   * @param options `codec`, `byteLength`, `maxByteLength`. The list's memory
+   * is always its own buffer, never a region of the caller's (no placement):
+   * it grows by growing the whole SharedArrayBuffer, with its tables from byte 0.
+   */
   constructor(items?: Iterable<T>, options?: SharedListOptions<T>) {
-    const revived = reviving;
-    reviving = undefined;
-    if (revived !== undefined) {
-      this.handle = revived.handle;
+    const attached = attachedHandle<SharedListHandle>(options);
+    if (attached !== undefined) {
+      this.handle = attached;
       this.codec = resolveCodec(
-        revived.handle.codec,
-        revived.codec,
+        attached.codec,
+        options?.codec,
         "SharedList.from(handle)",
       ) as Codec<T>;
-      this.#lock = Lock.from(revived.handle.lock);
+      this.#lock = Lock.from(attached.lock);
     } else {
       if (options !== undefined && (options === null || typeof options !== "object")) {
         throw new TypeError(
@@ -104,9 +125,8 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     }
     LIST_KIND.attachHandle(this.handle, "SharedList.from(handle)");
     this.#store = new Store(this.handle.buffer, false, "SharedList");
-    const store = this.#store;
-    this.#guard = { held: false, recover: () => store.validate() };
-    this.#run("wait", "from(handle)", undefined, () => undefined);
+    this.#locked = new LockedStore(this.#lock, this.#store, "SharedList");
+    this.#locked.run("wait", "from(handle)", undefined, () => undefined);
     if (items !== undefined) {
       if (items === null || typeof items !== "object" || !(Symbol.iterator in items)) {
         throw new TypeError(
@@ -123,21 +143,14 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size, tag or codec.
    */
   static from<T = unknown>(handle: unknown, options?: { codec?: Codec<T> }): SharedList<T> {
-    reviving = {
-      handle: LIST_KIND.validate(handle, "SharedList.from(handle)"),
-      codec: options?.codec,
-    };
-    try {
-      return new SharedList<T>();
-    } finally {
-      reviving = undefined;
-    }
+    const attach = attachOptions(LIST_KIND.validate(handle, "SharedList.from(handle)"));
+    return new SharedList<T>(undefined, { ...attach, codec: options?.codec });
   }
 
   /** Number of items (one atomic load, no lock). */
   get length(): number {
     // Pairs with the Atomics.store of COUNT in Store.setCount.
-    return Atomics.load(this.#store.i32, 2);
+    return Atomics.load(this.#store.i32, COUNT);
   }
 
   /**
@@ -184,17 +197,17 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
    * cannot grow to hold them (nothing appended).
    */
   extend(items: Iterable<T>, options?: WaitOptions): number {
-    return this.#push("wait", "extend", this.#items(items, "extend"), options);
+    return this.#push("wait", "extend", iterableItems(items, "extend"), options);
   }
 
   /** {@link extend} that waits for the lock without blocking the thread. */
   async extendAsync(items: Iterable<T>, options?: WaitOptions): Promise<number> {
-    return this.#push("async", "extendAsync", this.#items(items, "extendAsync"), options);
+    return this.#push("async", "extendAsync", iterableItems(items, "extendAsync"), options);
   }
 
   /** {@link extend} that never waits: `{ ok: false }` (nothing appended) when another worker holds the lock. */
   tryExtend(items: Iterable<T>): TryResult<number> {
-    return this.#push("try", "tryExtend", this.#items(items, "tryExtend"), undefined);
+    return this.#push("try", "tryExtend", iterableItems(items, "tryExtend"), undefined);
   }
 
   /**
@@ -397,15 +410,12 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
 
   /** A snapshot of items `[start, end)` (Python slice bounds; default all). */
   slice(start?: number, end?: number): T[] {
-    const raw = this.#run("wait", "slice", undefined, (store) => {
+    const raw = this.#locked.run("wait", "slice", undefined, (store) => {
       const n = store.count;
       const from = clampIndex(start ?? 0, n, "slice");
       const to = clampIndex(end ?? n, n, "slice");
       const out: Uint8Array[] = [];
-      for (let i = from; i < to; i++) {
-        const offset = store.recordAt(i);
-        out.push(store.u8.slice(offset + 8, offset + 8 + store.valueLength(offset)));
-      }
+      for (let i = from; i < to; i++) out.push(store.valueBytes(store.recordAt(i)));
       return out;
     });
     return raw.map((bytes) => this.codec.decode(bytes));
@@ -413,63 +423,12 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
 
   /** Removes every item. */
   clear(options?: WaitOptions): void {
-    this.#run("wait", "clear", options, (store) => store.clear());
+    this.#locked.run("wait", "clear", options, (store) => store.clear());
   }
 
   /** Iterates over a snapshot. */
   [Symbol.iterator](): IterableIterator<T> {
     return this.slice().values();
-  }
-
-  #index(index: number, length: number, op: string): number {
-    if (typeof index !== "number" || !Number.isInteger(index)) {
-      throw new TypeError(
-        `SharedList.${op}(index): index must be an integer, got ${describe(index)}`,
-      );
-    }
-    const at = index < 0 ? index + length : index;
-    if (at < 0 || at >= length) {
-      throw new RangeError(
-        `SharedList.${op}(index): index ${index} is out of range for a list of length ${length}`,
-      );
-    }
-    return at;
-  }
-
-  // One operation under the lock in form F (see underLock); checks the store first.
-  #run<F extends WaitForm, R, O = R>(
-    form: F,
-    op: string,
-    options: WaitOptions | undefined,
-    body: (store: Store) => R,
-    after?: (result: R) => O,
-  ): Formed<F, O> {
-    const store = this.#store;
-    return underLock(
-      this.#lock,
-      form,
-      `SharedList.${op}`,
-      options,
-      () => {
-        store.check();
-        return body(store);
-      },
-      after,
-      this.#guard,
-    );
-  }
-
-  #items(items: Iterable<T>, op: string): T[] {
-    if (
-      items === null ||
-      (typeof items !== "object" && typeof items !== "string") ||
-      typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== "function"
-    ) {
-      throw new TypeError(
-        `SharedList.${op}(items): items must be iterable (an array, a Set, a generator…), got ${describe(items)}`,
-      );
-    }
-    return Array.from(items);
   }
 
   #atomically<F extends WaitForm, R>(
@@ -480,7 +439,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     const op = formName(form, "atomically");
     const what = `SharedList.${op}(fn)`;
     checkAtomicFn(fn, what);
-    return this.#run(form, op, options, () => atomicBody(() => fn(this), what));
+    return this.#locked.run(form, op, options, () => atomicBody(() => fn(this), what));
   }
 
   #insert<F extends WaitForm>(
@@ -496,30 +455,20 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
       );
     }
     const bytes = this.codec.encode(item).slice();
-    return this.#run(form, op, options, (store) => {
+    return this.#locked.run(form, op, options, (store) => {
       store.reserve(Store.recordSize(0, bytes.length), true);
       const n = store.count;
       const at = clampIndex(index, n, op);
-      const offset = store.append(NO_KEY, 0, bytes, bytes.length);
-      // Shift entries [at, n) up by one.
-      const base = store.base + at * 2;
-      store.i32.copyWithin(base + 2, base, store.base + n * 2);
-      store.setEntry(at, 0, offset);
-      store.setCount(n + 1);
-      store.touch();
+      insertAt(store, at, store.append(NO_KEY, 0, bytes, bytes.length));
     });
   }
 
   #remove<F extends WaitForm>(form: F, item: T, options: WaitOptions | undefined): Formed<F, void> {
     const op = formName(form, "remove");
     const bytes = this.codec.encode(item).slice();
-    return this.#run(form, op, options, (store) => {
-      for (let at = 0; at < store.count; at++) {
-        if (equalAt(store, at, bytes)) {
-          removeAt(store, at);
-          return;
-        }
-      }
+    return this.#locked.run(form, op, options, (store) => {
+      const at = findEqual(store, bytes, 0, store.count, false);
+      if (at >= 0) return removeAt(store, at);
       throw new RangeError(
         `SharedList.${op}(item): no item is equal to ${describe(item)} (Python's ValueError); ` +
           "check with count(item) or index(item) first, or catch RangeError",
@@ -538,17 +487,12 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   ): Formed<F, number> {
     const counting = base.toLowerCase().includes("count");
     const bytes = this.codec.encode(item).slice();
-    return this.#run(form, base, options, (store) => {
+    return this.#locked.run(form, base, options, (store) => {
       const n = store.count;
       const from = start === undefined ? 0 : clampIndex(start, n, base);
       const to = stop === undefined ? n : clampIndex(stop, n, base);
-      let found = 0;
-      for (let at = from; at < to; at++) {
-        if (!equalAt(store, at, bytes)) continue;
-        if (!counting) return at;
-        found++;
-      }
-      if (counting) return found;
+      const found = findEqual(store, bytes, from, to, counting);
+      if (counting || found >= 0) return found;
       throw new RangeError(
         `SharedList.${base}(item): no item equal to ${describe(item)} in [${from}, ${to}) (Python's ValueError); ` +
           "use count(item) to test first, or catch RangeError",
@@ -557,22 +501,7 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   }
 
   #reverse<F extends WaitForm>(form: F, options: WaitOptions | undefined): Formed<F, void> {
-    return this.#run(form, formName(form, "reverse"), options, (store) => {
-      const i32 = store.i32;
-      for (
-        let lo = store.base, hi = store.base + (store.count - 1) * 2;
-        lo < hi;
-        lo += 2, hi -= 2
-      ) {
-        const hash = i32[lo] as number;
-        const offset = i32[lo + 1] as number;
-        i32[lo] = i32[hi] as number;
-        i32[lo + 1] = i32[hi + 1] as number;
-        i32[hi] = hash;
-        i32[hi + 1] = offset;
-      }
-      store.touch();
-    });
+    return this.#locked.run(form, formName(form, "reverse"), options, reverseEntries);
   }
 
   #sort<F extends WaitForm>(
@@ -586,34 +515,9 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
         `SharedList.${op}(compareFn): compareFn must be a function or undefined, got ${describe(compareFn)}`,
       );
     }
-    return this.#run(form, op, options, (store) => {
-      const n = store.count;
-      const version = store.i32[VERSION];
-      const items: T[] = [];
-      const offsets = new Int32Array(n);
-      for (let at = 0; at < n; at++) {
-        const offset = store.recordAt(at);
-        offsets[at] = offset;
-        items.push(
-          this.codec.decode(store.u8.slice(offset + 8, offset + 8 + store.valueLength(offset))),
-        );
-      }
-      const compare = compareFn ?? (defaultOrder(items) as (a: T, b: T) => number);
-      // Array.prototype.sort is stable.
-      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
-        compare(items[a] as T, items[b] as T),
-      );
-      // compareFn may have used this list (its operations do not re-lock).
-      store.check();
-      if (store.i32[VERSION] !== version || store.count !== n) {
-        throw new TypeError(
-          `SharedList.${op}(compareFn): compareFn modified the list while it was being sorted (Python's ValueError); ` +
-            "nothing was sorted: compare without touching the list",
-        );
-      }
-      for (let at = 0; at < n; at++) store.setEntry(at, 0, offsets[order[at] as number] as number);
-      store.touch();
-    });
+    return this.#locked.run(form, op, options, (store) =>
+      sortEntries(store, (bytes) => this.codec.decode(bytes), compareFn, op),
+    );
   }
 
   #push<F extends WaitForm>(
@@ -628,18 +532,8 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
       );
     }
     const encoded = items.map((item) => this.codec.encode(item).slice());
-    return this.#run(form, op, options, (store) => {
-      let total = 0;
-      for (const bytes of encoded) total += Store.recordSize(0, bytes.length);
-      store.reserve(total, false);
-      for (let k = 0; k < encoded.length; k++) {
-        const bytes = encoded[k] as Uint8Array;
-        store.reserve(Store.recordSize(0, bytes.length), true);
-        const offset = store.append(NO_KEY, 0, bytes, bytes.length);
-        store.setEntry(store.count, 0, offset);
-        store.setCount(store.count + 1);
-      }
-      store.touch();
+    return this.#locked.run(form, op, options, (store) => {
+      appendItems(store, encoded);
       return store.count;
     });
   }
@@ -649,16 +543,15 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     index: number | undefined,
     options: WaitOptions | undefined,
   ): Formed<F, T | undefined> {
-    const op = form === "wait" ? "pop" : form === "async" ? "popAsync" : "tryPop";
-    return this.#run(
+    const op = formName(form, "pop");
+    return this.#locked.run(
       form,
       op,
       options,
       (store) => {
         if (store.count === 0) return undefined;
-        const at = index === undefined ? store.count - 1 : this.#index(index, store.count, op);
-        const offset = store.recordAt(at);
-        const out = store.u8.slice(offset + 8, offset + 8 + store.valueLength(offset));
+        const at = index === undefined ? store.count - 1 : itemIndex(index, store.count, op);
+        const out = store.valueBytes(store.recordAt(at));
         removeAt(store, at);
         return out;
       },
@@ -667,15 +560,12 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
   }
 
   #get<F extends WaitForm>(form: F, index: number, options: WaitOptions | undefined): Formed<F, T> {
-    const op = form === "wait" ? "get" : form === "async" ? "getAsync" : "tryGet";
-    return this.#run(
+    const op = formName(form, "get");
+    return this.#locked.run(
       form,
       op,
       options,
-      (store) => {
-        const offset = store.recordAt(this.#index(index, store.count, op));
-        return store.u8.slice(offset + 8, offset + 8 + store.valueLength(offset));
-      },
+      (store) => store.valueBytes(store.recordAt(itemIndex(index, store.count, op))),
       (bytes) => this.codec.decode(bytes),
     );
   }
@@ -686,69 +576,9 @@ export class SharedList<T = unknown> implements Shareable<SharedListHandle> {
     item: T,
     options: WaitOptions | undefined,
   ): Formed<F, void> {
-    const op = form === "wait" ? "set" : form === "async" ? "setAsync" : "trySet";
+    const op = formName(form, "set");
     const encoded = this.codec.encode(item);
     const bytes = form === "async" ? encoded.slice() : encoded;
-    return this.#run(form, op, options, (store) => {
-      this.#index(index, store.count, op);
-      store.reserve(Store.recordSize(0, bytes.length), false);
-      const at = this.#index(index, store.count, op);
-      store.addGarbage(store.sizeAt(store.recordAt(at)));
-      store.setEntry(at, 0, store.append(NO_KEY, 0, bytes, bytes.length));
-      store.touch();
-    });
+    return this.#locked.run(form, op, options, (store) => replaceAt(store, index, bytes, op));
   }
-}
-
-function clampIndex(index: number, length: number, op: string): number {
-  if (typeof index !== "number" || Number.isNaN(index)) {
-    throw new TypeError(`SharedList.${op}: bounds must be numbers, got ${describe(index)}`);
-  }
-  const at = index < 0 ? index + length : index;
-  return Math.max(0, Math.min(length, Math.trunc(at)));
-}
-
-// Under the lock: removes entry `at` of the list (its record becomes garbage).
-function removeAt(store: Store, at: number): void {
-  store.addGarbage(store.sizeAt(store.recordAt(at)));
-  // Shift the later entries down by one.
-  const base = store.base + at * 2;
-  const end = store.base + store.count * 2;
-  store.i32.copyWithin(base, base + 2, end);
-  store.setEntry(store.count - 1, 0, EMPTY);
-  store.setCount(store.count - 1);
-  store.touch();
-}
-
-// Under the lock: `true` when entry `at` holds exactly `bytes`.
-function equalAt(store: Store, at: number, bytes: Uint8Array): boolean {
-  const offset = store.recordAt(at);
-  const length = store.valueLength(offset);
-  if (length !== bytes.length) return false;
-  const u8 = store.u8;
-  const start = offset + 8;
-  for (let i = 0; i < length; i++) if (u8[start + i] !== bytes[i]) return false;
-  return true;
-}
-
-/** Python's default order: one kind of comparable item, else a TypeError. */
-function defaultOrder(items: unknown[]): (a: unknown, b: unknown) => number {
-  if (items.length === 0) return () => 0;
-  const kind = typeof items[0];
-  for (const item of items) {
-    if (typeof item !== kind || (kind !== "number" && kind !== "string" && kind !== "bigint")) {
-      throw new TypeError(
-        `SharedList.sort(): without compareFn the items must be all numbers, all bigints or all strings ` +
-          `(as Python's '<' between kinds), got ${describe(items[0])} and ${describe(item)}: pass a compareFn`,
-      );
-    }
-  }
-  return (a, b) => ((a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0);
-}
-
-/** The `base` / `baseAsync` / `tryBase` name of an operation in form `form`. */
-function formName(form: WaitForm, base: string): string {
-  if (form === "wait") return base;
-  if (form === "async") return `${base}Async`;
-  return `try${base[0]?.toUpperCase()}${base.slice(1)}`;
 }

@@ -39,8 +39,11 @@
 import { type Handle, InvalidHandleError, type Shareable, TimeoutError } from "@sabkit/core";
 import { validateCount, validateTimeout } from "@sabkit/core/internal";
 import {
+  type AttachOption,
   allocate,
   attach,
+  attachedHandle,
+  attachOptions,
   defineKind,
   defineLayout,
   describe,
@@ -121,7 +124,6 @@ function checkName(name: unknown, what: string): string {
   return name;
 }
 
-let reviving: SharedMemoryHandle | undefined;
 let nextId = 0;
 
 /**
@@ -144,9 +146,9 @@ export class SharedMemory implements Shareable<SharedMemoryHandle> {
   readonly buf: Uint8Array;
   #closed = false;
 
-  private constructor() {
-    const handle = reviving as SharedMemoryHandle;
-    reviving = undefined;
+  // Only attaches (creation is SharedMemory.create, which attaches to what it made).
+  private constructor(options: AttachOption<SharedMemoryHandle>) {
+    const handle = attachedHandle<SharedMemoryHandle>(options) as SharedMemoryHandle;
     const what = "SharedMemory.from(handle)";
     const i32 = SHM_KIND.attachHandle(handle, what);
     const size = i32[SIZE] as number;
@@ -236,12 +238,7 @@ export class SharedMemory implements Shareable<SharedMemoryHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): SharedMemory {
-    reviving = SHM_KIND.validate(handle, "SharedMemory.from(handle)");
-    try {
-      return new SharedMemory();
-    } finally {
-      reviving = undefined;
-    }
+    return new SharedMemory(attachOptions(SHM_KIND.validate(handle, "SharedMemory.from(handle)")));
   }
 
   /** The blocks this thread created and has not unlinked (the resource tracker's list). */

@@ -84,6 +84,8 @@ export const EMPTY = 0;
 export const DELETED = -1;
 export const MIN_SLOTS = 8;
 const INDEX = HEADER_BYTES >> 2;
+/** Bytes of a record's two length words (keyLen, valueLen) before its key bytes. */
+export const RECORD_HEADER_BYTES = 8;
 
 /** HEAP for a store of `slots` slots. */
 export function heapStart(slots: number, hashed: boolean): number {
@@ -232,12 +234,16 @@ export class Store {
   recordAt(entry: number): number {
     const offset = this.i32[this.base + entry * 2 + 1] as number;
     if (offset === EMPTY || offset === DELETED) return offset;
-    if (offset < this.heap || offset + 8 > this.top || (offset & 3) !== 0) {
+    if (offset < this.heap || offset + RECORD_HEADER_BYTES > this.top || (offset & 3) !== 0) {
       this.corrupted(`entry ${entry} points at ${offset}`);
     }
     const keyLength = this.i32[offset >> 2] as number;
     const valueLength = this.i32[(offset >> 2) + 1] as number;
-    if (keyLength < 0 || valueLength < 0 || offset + 8 + keyLength + valueLength > this.top) {
+    if (
+      keyLength < 0 ||
+      valueLength < 0 ||
+      offset + RECORD_HEADER_BYTES + keyLength + valueLength > this.top
+    ) {
       this.corrupted(`record at ${offset} has lengths ${keyLength}/${valueLength}`);
     }
     return offset;
@@ -255,9 +261,35 @@ export class Store {
     return this.i32[(offset >> 2) + 1] as number;
   }
 
+  /** Byte offset of the key of the record at `offset` (checked by recordAt). */
+  keyStart(offset: number): number {
+    return offset + RECORD_HEADER_BYTES;
+  }
+
+  /** Byte offset of the value of the record at `offset` (after its key). */
+  valueStart(offset: number): number {
+    return offset + RECORD_HEADER_BYTES + this.keyLength(offset);
+  }
+
+  /** A private copy of the value bytes of the record at `offset`, to decode after the lock is released. */
+  valueBytes(offset: number): Uint8Array {
+    const start = this.valueStart(offset);
+    return this.u8.slice(start, start + this.valueLength(offset));
+  }
+
+  /** `true` when the value of the record at `offset` is exactly `bytes`. */
+  valueEquals(offset: number, bytes: Uint8Array): boolean {
+    const length = this.valueLength(offset);
+    if (length !== bytes.length) return false;
+    const u8 = this.u8;
+    const start = this.valueStart(offset);
+    for (let i = 0; i < length; i++) if (u8[start + i] !== bytes[i]) return false;
+    return true;
+  }
+
   /** Bytes a record of these lengths takes. */
   static recordSize(keyLength: number, valueLength: number): number {
-    return 8 + ((keyLength + valueLength + 3) & ~3);
+    return RECORD_HEADER_BYTES + ((keyLength + valueLength + 3) & ~3);
   }
 
   sizeAt(offset: number): number {
@@ -287,7 +319,7 @@ export class Store {
       }
       if (this.keyLength(offset) !== keyLength) continue;
       let same = true;
-      const start = offset + 8;
+      const start = this.keyStart(offset);
       for (let i = 0; i < keyLength; i++) {
         if (u8[start + i] !== key[i]) {
           same = false;
@@ -340,11 +372,17 @@ export class Store {
     const i32 = this.i32;
     i32[offset >> 2] = keyLength;
     i32[(offset >> 2) + 1] = valueLength;
-    this.u8.set(key.subarray(0, keyLength), offset + 8);
-    this.u8.set(value.subarray(0, valueLength), offset + 8 + keyLength);
+    this.u8.set(key.subarray(0, keyLength), this.keyStart(offset));
+    this.u8.set(value.subarray(0, valueLength), this.valueStart(offset));
     this.top = offset + Store.recordSize(keyLength, valueLength);
     i32[TOP] = this.top;
     return offset;
+  }
+
+  /** Rewrites the value of the record at `offset` in place (`bytes` takes the same room, see sizeAt). */
+  overwriteValue(offset: number, bytes: Uint8Array): void {
+    this.i32[(offset >> 2) + 1] = bytes.length;
+    this.u8.set(bytes, this.valueStart(offset));
   }
 
   setEntry(entry: number, hash: number, offset: number): void {

@@ -12,6 +12,13 @@
  * The optional lock is a separate RLock (or the Lock/RLock you pass), whose
  * handle travels inside the Value's handle.
  *
+ * A Value has a fixed size, so it can be placed in a buffer the caller owns:
+ * `new Value("i", 0, { buffer, byteOffset })` uses `Value.byteLength` bytes
+ * from `byteOffset` (aligned to `Value.alignment`), zeroed first (core's
+ * placeRegion). SharedArray and SharedMemory, whose size depends on their
+ * length, and the growable SharedList / SharedDict always allocate their own
+ * memory.
+ *
  * ## Ordering
  *
  * Integer types read and write `data` with `Atomics.load` / `Atomics.store`
@@ -23,15 +30,16 @@
  * other workers can interleave (lost updates): hold `getLock()` around it, or
  * use `add`.
  */
-import type { Handle, Shareable } from "@sabkit/core";
+import type { Handle, Placement, Shareable } from "@sabkit/core";
 import type { Lock, RLock } from "@sabkit/lock";
 import { type AnyLockHandle, type LockOption, parseLock, reviveLock } from "./common.js";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   defineKind,
   defineLayout,
   InvalidHandleError,
+  placeRegion,
   registerKind,
 } from "./core-internal.js";
 import {
@@ -61,6 +69,9 @@ export const VALUE_KIND = defineKind<ValueHandle>({
   package: "@sabkit/shared",
   layout: VALUE_LAYOUT,
 });
+
+/** Byte offset of `data` in the region (see the layout table). */
+const DATA_BYTE = VALUE_LAYOUT.fields.data.byteOffset;
 
 /** Options of {@link Value} and SharedArray. */
 export interface SharedScalarOptions {
@@ -93,8 +104,6 @@ const TYPE_ORDER: readonly ElementType[] = [
   "float64",
 ];
 
-let reviving: ValueHandle | undefined;
-
 /**
  * A typed scalar shared by workers.
  *
@@ -111,6 +120,11 @@ export class Value<T extends ElementType | TypeCode = "float64"> implements Shar
     registerKind(VALUE_KIND.kind, { from: (handle) => Value.from(handle) });
   }
 
+  /** Bytes a Value takes in a caller's buffer (`new Value(type, initial, { buffer, byteOffset })`). */
+  static readonly byteLength = VALUE_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed Value needs. */
+  static readonly alignment = VALUE_LAYOUT.alignment;
+
   readonly handle: ValueHandle;
   /** The element type (canonical name). */
   readonly type: Canonical<T>;
@@ -123,13 +137,12 @@ export class Value<T extends ElementType | TypeCode = "float64"> implements Shar
    * @param initial the initial value (default 0 / 0n).
    * @throws TypeError for an unknown type or a value of the wrong JS type.
    */
-  constructor(type: T, initial?: ValueOf<T>, options?: SharedScalarOptions) {
-    const revived = reviving;
-    reviving = undefined;
+  constructor(type: T, initial?: ValueOf<T>, options?: SharedScalarOptions & Placement) {
+    const attached = attachedHandle<ValueHandle>(options);
     let handle: ValueHandle;
     let lock: Lock | RLock | undefined;
-    if (revived !== undefined) {
-      handle = revived;
+    if (attached !== undefined) {
+      handle = attached;
       this.#info = typeInfo(handle.type, "Value.from(handle)");
       lock = reviveLock(handle.lock);
     } else {
@@ -139,12 +152,13 @@ export class Value<T extends ElementType | TypeCode = "float64"> implements Shar
           "new Value(type, initial, options): options must be an object like { lock: true }",
         );
       }
-      lock = parseLock(options?.lock, "new Value(type, initial, options)");
+      const what = "new Value(type, initial, options)";
+      lock = parseLock(options?.lock, what);
       const start = initial === undefined ? (this.#info.bigint ? 0n : 0) : initial;
       checkElement(this.#info, start, "new Value(type, initial)");
-      const region = attach(VALUE_LAYOUT, allocate(VALUE_LAYOUT));
+      const region = placeRegion(VALUE_LAYOUT, options, what);
       region.i32[1] = TYPE_ORDER.indexOf(this.#info.name);
-      const view = new this.#info.ctor(region.buffer, 8, 1) as View;
+      const view = new this.#info.ctor(region.buffer, region.byteOffset + DATA_BYTE, 1) as View;
       (view as unknown as unknown[])[0] = start;
       VALUE_KIND.writeTag(region.i32);
       handle = VALUE_KIND.makeHandle(region, {
@@ -162,7 +176,7 @@ export class Value<T extends ElementType | TypeCode = "float64"> implements Shar
     this.handle = handle;
     this.type = this.#info.name as Canonical<T>;
     this.#lock = lock;
-    this.#view = new this.#info.ctor(handle.buffer, handle.byteOffset + 8, 1) as View;
+    this.#view = new this.#info.ctor(handle.buffer, handle.byteOffset + DATA_BYTE, 1) as View;
   }
 
   /**
@@ -171,12 +185,9 @@ export class Value<T extends ElementType | TypeCode = "float64"> implements Shar
    * @throws InvalidHandleError for a wrong kind, version, buffer, size, tag or type.
    */
   static from<T extends ElementType | TypeCode = ElementType>(handle: unknown): Value<T> {
-    reviving = VALUE_KIND.validate(handle, "Value.from(handle)");
-    try {
-      return new Value<T>(undefined as unknown as T);
-    } finally {
-      reviving = undefined;
-    }
+    const attach = attachOptions(VALUE_KIND.validate(handle, "Value.from(handle)"));
+    // The type and the lock come from the handle.
+    return new Value<T>(undefined as unknown as T, undefined, { ...attach, lock: undefined });
   }
 
   /** The value. Integer types: one atomic load; float types: under the lock when there is one. */

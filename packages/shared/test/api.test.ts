@@ -15,7 +15,7 @@ import {
 import { SLOTS, TOP } from "../src/internal.js";
 
 describe("SharedDict", () => {
-  it("get/set/has/delete/size/clear and string vs number keys", () => {
+  it(`keeps each key's value apart (number 1 and string "1", -0 and 0 one key), counts, deletes and clears them`, () => {
     const dict = new SharedDict<string | number, unknown>([["a", 1]]);
     dict.set(1, "number one").set("1", "string one").set(-0, "zero");
     expect(dict.get("a")).toBe(1);
@@ -94,7 +94,7 @@ describe("SharedDict", () => {
     for (let i = 0; i < 100; i++) expect(dict.get(`k${i}`)).toBe(49);
   });
 
-  it("handles: wrong kind/version/buffer/size -> InvalidHandleError; codecs travel by name", () => {
+  it("from(handle) sees the same entries with the codec named in the handle, and refuses a handle of another kind, version, buffer, size or codec", () => {
     const dict = new SharedDict<string, unknown>(undefined, { codec: jsonCodec });
     dict.set("a", { x: 1 });
     const again = SharedDict.from<string, unknown>(dict.handle);
@@ -146,7 +146,7 @@ describe("SharedDict", () => {
 });
 
 describe("SharedList", () => {
-  it("push/pop/get/set/length/slice/iteration with Python indices", () => {
+  it("reads, replaces, slices and pops items at Python indices (negative from the end)", () => {
     const list = new SharedList<unknown>([1, "two"]);
     expect(list.push({ three: 3 }, [4])).toBe(4);
     expect(list.get(-1)).toEqual([4]);
@@ -174,7 +174,7 @@ describe("SharedList", () => {
 });
 
 describe("Value and SharedArray", () => {
-  it("types by name and Python code; add/compareExchange; floats refuse atomics", () => {
+  it("accepts a type by name or Python code, adds and compare-exchanges atomically on integers, and refuses atomics on floats and values of the wrong type", () => {
     expect(new Value("i", 7).type).toBe("int32");
     expect(new Value("d", 1.5).value).toBe(1.5);
     const u8 = new Value("B", 255);
@@ -199,7 +199,27 @@ describe("Value and SharedArray", () => {
     expect(() => Value.from({ ...v.handle, type: "float64" })).toThrow(InvalidHandleError);
   });
 
-  it("SharedArray from a length or items, with getLock()", () => {
+  it("a Value placed in the caller's buffer uses its region only and revives from the handle", () => {
+    const buffer = new SharedArrayBuffer(Value.alignment + 2 * Value.byteLength);
+    const bytes = new Uint8Array(buffer);
+    bytes.fill(0xee);
+    const byteOffset = Value.alignment;
+    const v = new Value("i", 41, { buffer, byteOffset, lock: false });
+    expect(v.handle.buffer).toBe(buffer);
+    expect(v.handle.byteOffset).toBe(byteOffset);
+    expect(v.add(1)).toBe(41);
+    expect(Value.from<"i">(v.handle).value).toBe(42);
+    // The bytes around the region are untouched.
+    expect(bytes.subarray(0, byteOffset).every((b) => b === 0xee)).toBe(true);
+    expect(bytes.subarray(byteOffset + Value.byteLength).every((b) => b === 0xee)).toBe(true);
+    expect(() => new Value("i", 0, { buffer, byteOffset: 1 })).toThrow(InvalidHandleError);
+    expect(() => new Value("i", 0, { buffer, byteOffset: buffer.byteLength })).toThrow(
+      InvalidHandleError,
+    );
+    expect(() => new Value("i", 0, { byteOffset: 0 })).toThrow(TypeError);
+  });
+
+  it("a SharedArray made from a length or from items is one memory with its revived copy; without a lock getLock() is a TypeError", () => {
     const a = new SharedArray("d", [1, 2.5]);
     expect(a.toArray()).toEqual([1, 2.5]);
     expect(a.length).toBe(2);
@@ -216,7 +236,7 @@ describe("Value and SharedArray", () => {
 });
 
 describe("Namespace, Manager, SharedMemory, ShareableList", () => {
-  it("Namespace get/set/toObject", () => {
+  it("a Namespace reads and writes attributes, snapshots them as an object, and revives from its handle", () => {
     const ns = new Namespace<{ epoch: number; best: string | null }>({ epoch: 0, best: null });
     ns.set("epoch", 2);
     expect(ns.get("epoch")).toBe(2);
@@ -251,7 +271,7 @@ describe("Namespace, Manager, SharedMemory, ShareableList", () => {
     expect(() => kept.dict()).toThrow(expect.objectContaining({ code: "ERR_SABKIT_CLOSED" }));
   });
 
-  it("SharedMemory create/attach/unlink and the tracker; bad names and sizes", async () => {
+  it("a SharedMemory block attached by name shares its bytes, is tracked until unlinked, and cannot be found after unlink", async () => {
     const shm = SharedMemory.create("api-block", 10);
     expect(shm.size).toBe(10);
     expect(() => SharedMemory.create("api-block", 10)).toThrow(/exists/);
@@ -269,7 +289,7 @@ describe("Namespace, Manager, SharedMemory, ShareableList", () => {
     expect(() => SharedMemory.from({ ...shm.handle, size: 99 })).toThrow(InvalidHandleError);
   });
 
-  it("ShareableList items, fixed room and bad items", () => {
+  it("a ShareableList keeps each item in the room it was created with, refuses larger or unsupported items, and detects a corrupted count", () => {
     const list = ShareableList.create("api-list", [1.5, "abc", 2n, false, null]);
     try {
       expect([...list]).toEqual([1.5, "abc", 2n, false, null]);

@@ -38,7 +38,7 @@ describe("SharedList: Python's list methods", () => {
     expect(() => l.extend(5 as never)).toThrow(TypeError);
   });
 
-  it("reverse; sort: Python's default order, stable with compareFn, TypeError for mixed kinds (nothing changes)", () => {
+  it("reverse reverses in place; sort orders as Python's default, keeps equal items' order with compareFn, and changes nothing for mixed kinds (TypeError)", () => {
     const l = new SharedList<number>([3, 1, 2]);
     l.reverse();
     expect(l.slice()).toEqual([2, 1, 3]);
@@ -86,7 +86,7 @@ describe("SharedList: Python's list methods", () => {
     expect(big.slice()).toEqual([1n, 3n]);
   });
 
-  it("async and try forms of every new method", async () => {
+  it("the async and try forms of insert, extend, index, count, remove, reverse and sort do what the blocking forms do", async () => {
     const l = new SharedList<number>([5, 4]);
     await l.insertAsync(0, 6);
     expect(await l.extendAsync([1, 1])).toBe(5);
@@ -109,7 +109,7 @@ describe("SharedList: Python's list methods", () => {
     // Busy forms (timeout, abort, ok: false) are tested with a worker holding the lock in wait-forms.test.ts.
   });
 
-  it("random operations against a JS array model", () => {
+  it("random inserts, removes, extends, reverses, sorts and pops leave the same items as a JS array", () => {
     type Op =
       | ["insert", number, number]
       | ["remove", number]

@@ -1,9 +1,9 @@
 export { checkHistory, describeHistory, type HistoryItem, type HistoryReport } from "./history.js";
+export { seededRandom } from "./prng.js";
 export { readmeAndExample } from "./readme.js";
 export { INHERITED_KEY, SPAWN_HOOK, type SpawnedChild, type SpawnHook } from "./runtime-link.js";
 export {
   scaled,
-  seededRandom,
   stressScale,
   testSeed,
   waitForWord,

@@ -54,21 +54,6 @@ export async function waitForWord(word: Int32Array, what: string, ms = 10_000): 
   return value;
 }
 
-/**
- * A small seeded PRNG (mulberry32) so that randomized tests replay exactly:
- * print the seed on failure, pass it back to reproduce.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A seed from `SABKIT_SEED` if set, otherwise a fresh one. Log it in failures. */
 export function testSeed(): number {
   const raw = process.env.SABKIT_SEED;

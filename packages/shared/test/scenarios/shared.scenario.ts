@@ -1,5 +1,6 @@
 // Real-worker scenarios for @sabkit/shared (run by test/workers.test.ts).
 
+import { notify, waitSync } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import { revive, threadIdentity } from "@sabkit/core";
 import type { Lock } from "@sabkit/lock";
@@ -42,18 +43,40 @@ export function listPush(ctx: ScenarioContext, handle: unknown, times: number): 
   return times;
 }
 
-/** A deliberately racy read / spin / write without a lock. */
-export function valueRacy(_ctx: ScenarioContext, handle: unknown, times: number): number {
+/**
+ * The unlocked read-then-write of `value.value += 1`, with the workers made
+ * to overlap every time: each reads, all meet at a rendezvous (the
+ * `arrivals` word), then each writes what it read + 1. Every round keeps one
+ * increment of all the workers' (the others' reads were stale).
+ */
+export function valueOverlapped(
+  _ctx: ScenarioContext,
+  handle: unknown,
+  arrivals: Int32Array,
+  workers: number,
+  times: number,
+): number {
   const value = Value.from<"int32">(handle);
-  for (let i = 0; i < times; i++) {
+  for (let round = 1; round <= times; round++) {
     const seen = value.value;
-    for (let s = 0; s < 4; s++) spinWait(s);
+    // Publishes this worker's read to the others' loads below; wakes them.
+    Atomics.add(arrivals, 0, 1);
+    notify(arrivals, 0);
+    for (let now = Atomics.load(arrivals, 0); now < workers * round; ) {
+      if (waitSync(arrivals, 0, now, 30_000) === "timed-out") {
+        throw new Error(
+          `valueOverlapped: round ${round}: the other workers did not arrive in 30 s`,
+        );
+      }
+      // Pairs with the Atomics.add of the other workers.
+      now = Atomics.load(arrivals, 0);
+    }
     value.value = seen + 1;
   }
   return times;
 }
 
-/** The same read / spin / write, holding the Value's lock. */
+/** A read / spin / write of the Value, holding its lock: no increment is lost. */
 export function valueLocked(_ctx: ScenarioContext, handle: unknown, times: number): number {
   const value = Value.from<"int32">(handle);
   for (let i = 0; i < times; i++) {

@@ -14,6 +14,8 @@
  *   Finds a bug of depth d with probability at least 1/(n·k^(d-1)).
  * - {@link TraceChooser}: follows a recorded schedule (replay and shrinking).
  */
+
+import { seededRandom } from "../prng.js";
 import type { ChoicePoint, Chooser } from "./engine.js";
 import { ExplorerUsageError } from "./errors.js";
 
@@ -71,18 +73,6 @@ export class DfsChooser implements Chooser {
   }
 }
 
-/** mulberry32, as `seededRandom` in this package. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The seed of schedule `n` of a run with base seed `base`: replaying it needs only this number. */
 export function scheduleSeed(base: number, n: number): number {
   return (base + Math.imul(n, 0x9e3779b9)) >>> 0;
@@ -91,7 +81,7 @@ export function scheduleSeed(base: number, n: number): number {
 export class RandomChooser implements Chooser {
   private readonly random: () => number;
   constructor(seed: number) {
-    this.random = prng(seed);
+    this.random = seededRandom(seed);
   }
   choose(point: ChoicePoint): number {
     return point.options[Math.floor(this.random() * point.options.length)]!;
@@ -110,7 +100,7 @@ export class PctChooser implements Chooser {
    * @param steps expected schedule length k (change points fall in [0, k))
    */
   constructor(seed: number, threads: number, depth: number, steps: number) {
-    this.random = prng(seed);
+    this.random = seededRandom(seed);
     // Distinct initial priorities depth .. depth + threads - 1, in random order.
     const order = Array.from({ length: threads }, (_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {

@@ -39,7 +39,7 @@
  * - notify wakes every sleeper on HEAD; those whose ticket was not reached
  *   sleep again (one wasted wake-up each, the price of exact counts).
  */
-import { waitAsync, waitSync, notify as wake } from "@sabkit/atomics-sync-polyfill";
+import { notify as wake } from "@sabkit/atomics-sync-polyfill";
 import {
   AbortError,
   type Guard,
@@ -56,8 +56,11 @@ import {
   Deadline,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
   registerKind,
   validateCount,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 import { Lock } from "./lock.js";
 import {
@@ -204,54 +207,37 @@ export class Condition implements Shareable<ConditionHandle> {
    * while we waited to re-acquire it (held again: repair, then release as usual).
    */
   wait(options?: WaitOptions): boolean {
-    const deadline = Deadline.from(options, "Condition.wait options");
-    const ticket = this.#enqueue("wait");
-    const saved = this.#lock[RELEASE_SAVE]();
+    const wait = this.#begin(Deadline.from(options, "Condition.wait options"), "wait");
     let notified = false;
     try {
-      for (;;) {
-        // Pairs with the store of HEAD in notify.
-        const head = Atomics.load(this.#i32, HEAD);
-        if (((head - ticket) | 0) > 0) {
-          notified = true;
-          break;
-        }
-        if (deadline.signal?.aborted || deadline.expired) break;
-        waitSync(this.#i32, HEAD, head, deadline.remainingMs());
-      }
+      notified = driveSync(wait);
     } finally {
-      this.#restore(saved, ticket, notified, deadline);
+      this.#restore(wait, notified);
     }
-    return this.#result(ticket, notified, deadline);
+    return this.#result(wait, notified);
   }
 
   /** {@link Condition.wait} without blocking the thread. */
   async waitAsync(options?: WaitOptions): Promise<boolean> {
-    const deadline = Deadline.from(options, "Condition.waitAsync options");
-    const ticket = this.#enqueue("waitAsync");
-    const saved = this.#lock[RELEASE_SAVE]();
+    const wait = this.#begin(Deadline.from(options, "Condition.waitAsync options"), "waitAsync");
     let notified = false;
     try {
-      for (;;) {
-        // Pairs with the store of HEAD in notify.
-        const head = Atomics.load(this.#i32, HEAD);
-        if (((head - ticket) | 0) > 0) {
-          notified = true;
-          break;
-        }
-        if (deadline.signal?.aborted || deadline.expired) break;
-        try {
-          await waitAsync(this.#i32, HEAD, head, deadline.remainingMs(), deadline.signal);
-        } catch (error) {
-          if (!deadline.signal?.aborted) throw error;
-        }
-      }
+      notified = await driveAsync(wait, wait.deadline.signal);
     } catch (error) {
-      await this.#restoreAsync(saved, ticket, notified, deadline);
-      throw error;
+      // An abort: like a timeout, re-acquire first (#result then throws AbortError).
+      if (!wait.deadline.signal?.aborted) {
+        await this.#restoreAsync(wait, false);
+        throw error;
+      }
     }
-    await this.#restoreAsync(saved, ticket, notified, deadline);
-    return this.#result(ticket, notified, deadline);
+    await this.#restoreAsync(wait, notified);
+    return this.#result(wait, notified);
+  }
+
+  /** Takes a ticket and releases the lock: the wait that follows sleeps on HEAD. */
+  #begin(deadline: Deadline, method: string): ConditionWait {
+    const ticket = this.#enqueue(method);
+    return new ConditionWait(this.#i32, ticket, this.#lock[RELEASE_SAVE](), deadline);
   }
 
   /**
@@ -372,29 +358,24 @@ export class Condition implements Shareable<ConditionHandle> {
     else Atomics.and(this.#i32, word, ~mask);
   }
 
-  #restore(saved: number, ticket: number, notified: boolean, deadline: Deadline): void {
+  #restore(wait: ConditionWait, notified: boolean): void {
     try {
-      this.#lock[ACQUIRE_RESTORE](saved);
+      this.#lock[ACQUIRE_RESTORE](wait.saved);
     } finally {
-      this.#settle(ticket, notified, deadline);
+      this.#settle(wait.ticket, notified);
     }
   }
 
-  async #restoreAsync(
-    saved: number,
-    ticket: number,
-    notified: boolean,
-    deadline: Deadline,
-  ): Promise<void> {
+  async #restoreAsync(wait: ConditionWait, notified: boolean): Promise<void> {
     try {
-      await this.#lock[ACQUIRE_RESTORE_ASYNC](saved);
+      await this.#lock[ACQUIRE_RESTORE_ASYNC](wait.saved);
     } finally {
-      this.#settle(ticket, notified, deadline);
+      this.#settle(wait.ticket, notified);
     }
   }
 
   /** Lock held again: a waiter that was not notified cancels its ticket. */
-  #settle(ticket: number, notified: boolean, _deadline: Deadline): void {
+  #settle(ticket: number, notified: boolean): void {
     if (notified) return;
     // Under the lock: pairs with the notifier's store.
     const head = Atomics.load(this.#i32, HEAD);
@@ -402,7 +383,7 @@ export class Condition implements Shareable<ConditionHandle> {
     this.#setCancelled(ticket, true);
   }
 
-  #result(ticket: number, notified: boolean, deadline: Deadline): boolean {
+  #result({ ticket, deadline }: ConditionWait, notified: boolean): boolean {
     const late = !notified && ((Atomics.load(this.#i32, HEAD) - ticket) | 0) > 0;
     const wasNotified = notified || late;
     if (deadline.signal?.aborted) {
@@ -411,6 +392,42 @@ export class Condition implements Shareable<ConditionHandle> {
       throw new AbortError(deadline.signal.reason);
     }
     return wasNotified;
+  }
+}
+
+/**
+ * The sleep of wait / waitAsync (with the lock released), written once and
+ * driven by core's driveSync or driveAsync: done with `true` once HEAD has
+ * passed the ticket (notified), with `false` once the deadline passes or the
+ * signal aborts (the caller re-acquires the lock either way). Sleeps on HEAD
+ * while it holds the value seen (see the no-lost-wake-up invariant).
+ */
+class ConditionWait implements WaitLoop<boolean> {
+  readonly i32: Int32Array;
+  readonly index = HEAD;
+  expected = 0;
+  sleepMs = 0;
+  result = false;
+  readonly ticket: number;
+  /** What ACQUIRE_RESTORE gives back to the lock (its recursion depth). */
+  readonly saved: number;
+  readonly deadline: Deadline;
+
+  constructor(i32: Int32Array, ticket: number, saved: number, deadline: Deadline) {
+    this.i32 = i32;
+    this.ticket = ticket;
+    this.saved = saved;
+    this.deadline = deadline;
+  }
+
+  step(): boolean {
+    // Pairs with the store of HEAD in notify.
+    const head = Atomics.load(this.i32, HEAD);
+    if (((head - this.ticket) | 0) > 0) return (this.result = true);
+    if (this.deadline.signal?.aborted || this.deadline.expired) return !(this.result = false);
+    this.expected = head;
+    this.sleepMs = this.deadline.remainingMs();
+    return false;
   }
 }
 

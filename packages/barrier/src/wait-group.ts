@@ -29,7 +29,7 @@
  *   then sleeps on ZEROS; the call reaching 0 changes COUNT, then ZEROS, then
  *   loads WAITERS (all sequentially consistent).
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { notify } from "@sabkit/atomics-sync-polyfill";
 import { type Handle, InvalidHandleError, type Shareable, type WaitOptions } from "@sabkit/core";
 import {
   allocate,
@@ -37,10 +37,13 @@ import {
   Deadline,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
   type HandleKind,
   MAX_COUNT,
   registerKind,
   validateCount,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 
 export const WAIT_GROUP_LAYOUT = defineLayout({
@@ -202,22 +205,7 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
     const deadline =
       options === undefined ? undefined : Deadline.from(options, "WaitGroup.wait options");
     if (this.tryWait()) return;
-    const i32 = this.#i32;
-    const d = deadline ?? Deadline.after(undefined);
-    // Registers before the loads below (see the invariants).
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      const seen = Atomics.load(i32, ZEROS);
-      for (;;) {
-        if (Atomics.load(i32, COUNT) === 0 || Atomics.load(i32, ZEROS) !== seen) return;
-        d.throwIfAborted();
-        if (d.expired) throw d.timeoutError("WaitGroup.wait");
-        // Sleeps while no crossing to 0 happened; pairs with addCount's add + notify.
-        waitSync(i32, ZEROS, seen, d.remainingMs());
-      }
-    } finally {
-      Atomics.sub(i32, WAITERS, 1);
-    }
+    driveSync(new WaitGroupWait(this.#i32, deadline ?? FOREVER, "WaitGroup.wait"));
   }
 
   /**
@@ -229,23 +217,58 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
     const deadline = Deadline.from(options, "WaitGroup.waitAsync options");
     deadline.throwIfAborted();
     if (this.tryWait()) return;
-    const i32 = this.#i32;
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      const seen = Atomics.load(i32, ZEROS);
-      for (;;) {
-        if (Atomics.load(i32, COUNT) === 0 || Atomics.load(i32, ZEROS) !== seen) return;
-        if (deadline.expired) throw deadline.timeoutError("WaitGroup.waitAsync");
-        try {
-          // Pairs with addCount's add + notify, as in the blocking form.
-          await waitAsync(i32, ZEROS, seen, deadline.remainingMs(), deadline.signal);
-        } catch (error) {
-          deadline.throwIfAborted(); // sabkit's AbortError (cause = signal.reason)
-          throw error;
-        }
-      }
-    } finally {
-      Atomics.sub(i32, WAITERS, 1);
+    await driveAsync(
+      new WaitGroupWait(this.#i32, deadline, "WaitGroup.waitAsync"),
+      deadline.signal,
+    );
+  }
+}
+
+/** The deadline of a wait without options (no timeout, no signal); immutable, so shared. */
+const FOREVER = Deadline.after(undefined);
+
+/**
+ * The slow path of wait and waitAsync, written once and driven by core's
+ * driveSync or driveAsync: register in WAITERS, then note ZEROS, and return
+ * once COUNT is 0 or ZEROS moved (a crossing to 0 since, even if the count
+ * rose again); otherwise sleep on ZEROS while it holds the value noted.
+ */
+class WaitGroupWait implements WaitLoop<void> {
+  readonly i32: Int32Array;
+  readonly index = ZEROS;
+  expected = 0;
+  sleepMs = 0;
+  readonly result = undefined;
+  readonly #deadline: Deadline;
+  readonly #what: string;
+  #registered = false;
+
+  constructor(i32: Int32Array, deadline: Deadline, what: string) {
+    this.i32 = i32;
+    this.#deadline = deadline;
+    this.#what = what;
+  }
+
+  step(): boolean {
+    const i32 = this.i32;
+    if (!this.#registered) {
+      this.#registered = true;
+      // Registers before the loads below (see the invariants).
+      Atomics.add(i32, WAITERS, 1);
+      // Pairs with addCount's add of ZEROS.
+      this.expected = Atomics.load(i32, ZEROS);
     }
+    // Pairs with addCount's CAS of COUNT and add of ZEROS.
+    if (Atomics.load(i32, COUNT) === 0 || Atomics.load(i32, ZEROS) !== this.expected) return true;
+    this.#deadline.throwIfAborted();
+    if (this.#deadline.expired) throw this.#deadline.timeoutError(this.#what);
+    // The driver sleeps while no crossing to 0 happened; pairs with addCount's add + notify.
+    this.sleepMs = this.#deadline.remainingMs();
+    return false;
+  }
+
+  finish(): void {
+    // Unregisters; a crossing to 0 that loads WAITERS later skips the notify.
+    if (this.#registered) Atomics.sub(this.i32, WAITERS, 1);
   }
 }

@@ -40,7 +40,7 @@
  * starvation bound under sustained contention; use a timeout where that
  * matters.
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { notify } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import {
   Guard,
@@ -59,11 +59,14 @@ import {
   deathEpoch,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
   type HandleKind,
   LIVENESS_POLL_MS,
   MAX_COUNT,
   registerKind,
   validateCount,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 import { claimSlot, findSlot, MAX_HOLDER_SLOTS, reclaimDead, SLOT_WORDS } from "./holders.js";
 
@@ -182,6 +185,12 @@ function corrupted(permits: number): InvalidHandleError {
 }
 
 // ------------------------------------------------------------- public class
+
+/** The deadline of an acquire without options (no timeout, no signal); immutable, so shared. */
+const FOREVER = Deadline.after(undefined);
+
+/** Key of the method that starts an acquisition (symbol-keyed: not public API). */
+export const BEGIN_ACQUIRE: unique symbol = Symbol("sabkit.semaphore.beginAcquire");
 
 let attaching: SemaphoreHandle<string> | undefined;
 
@@ -338,8 +347,11 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
    */
   acquire(options?: WaitOptions): Guard {
     const deadline =
-      options === undefined ? undefined : Deadline.from(options, `${this.#name}.acquire options`);
-    if (!this.tryAcquire()) this.#acquireSlow(deadline ?? Deadline.after(undefined));
+      options === undefined ? FOREVER : Deadline.from(options, `${this.#name}.acquire options`);
+    // Spins before sleeping unless the caller asked not to wait at all.
+    const spinLimit = deadline.timeoutMs !== 0 ? SPIN_LIMIT : 0;
+    const wait = this[BEGIN_ACQUIRE](deadline, "acquire", spinLimit);
+    if (wait !== true) driveSync(wait);
     return new Guard(() => this.release());
   }
 
@@ -352,8 +364,28 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
   async acquireAsync(options?: WaitOptions): Promise<Guard> {
     const deadline = Deadline.from(options, `${this.#name}.acquireAsync options`);
     deadline.throwIfAborted();
-    if (!this.tryAcquire()) await this.#acquireSlowAsync(deadline);
+    // No spinning: an async wait must not hold up the event loop.
+    const wait = this[BEGIN_ACQUIRE](deadline, "acquireAsync", 0);
+    if (wait !== true) await driveAsync(wait, deadline.signal);
     return new Guard(() => this.release());
+  }
+
+  /**
+   * @internal `true` when a permit was taken at once (the fast path), else
+   * the wait that takes one (acquire, acquireAsync and the model tests drive it).
+   */
+  [BEGIN_ACQUIRE](deadline: Deadline, method: string, spinLimit: number): true | SemaphoreWait {
+    if (this.tryAcquire()) return true;
+    // An owned semaphore's sleeper also looks for dead holders now and then.
+    const slice = this.#slots > 0 ? LIVENESS_POLL_MS : Number.POSITIVE_INFINITY;
+    return new SemaphoreWait(
+      this,
+      this.#i32,
+      deadline,
+      `${this.#name}.${method}`,
+      spinLimit,
+      slice,
+    );
   }
 
   /**
@@ -378,55 +410,6 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
   }
 
   // ------------------------------------------------------------ slow paths
-
-  #acquireSlow(deadline: Deadline): void {
-    const i32 = this.#i32;
-    if (deadline.timeoutMs !== 0) {
-      for (let i = 0; i < SPIN_LIMIT; i++) {
-        spinWait(i);
-        // Pairs with release's CAS; cheap load before a CAS.
-        if (Atomics.load(i32, PERMITS) > 0 && this.tryAcquire()) return;
-      }
-    }
-    const slice = this.#slots > 0 ? LIVENESS_POLL_MS : Number.POSITIVE_INFINITY;
-    // Registers as a sleeper before looking at PERMITS again (see invariants).
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      for (;;) {
-        if (this.tryAcquire()) return;
-        deadline.throwIfAborted();
-        if (deadline.expired) throw deadline.timeoutError(`${this.#name}.acquire`);
-        // Sleeps only while PERMITS is still 0; pairs with give's CAS + notify.
-        waitSync(i32, PERMITS, 0, deadline.remainingMs(slice));
-      }
-    } finally {
-      // Unregisters; releasers that load WAITERS later skip the notify.
-      Atomics.sub(i32, WAITERS, 1);
-    }
-  }
-
-  async #acquireSlowAsync(deadline: Deadline): Promise<void> {
-    const i32 = this.#i32;
-    const slice = this.#slots > 0 ? LIVENESS_POLL_MS : Number.POSITIVE_INFINITY;
-    // Same registration as the blocking form.
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      for (;;) {
-        if (this.tryAcquire()) return;
-        deadline.throwIfAborted();
-        if (deadline.expired) throw deadline.timeoutError(`${this.#name}.acquireAsync`);
-        try {
-          // Pairs with give's CAS + notify, as in the blocking form.
-          await waitAsync(i32, PERMITS, 0, deadline.remainingMs(slice), deadline.signal);
-        } catch (error) {
-          deadline.throwIfAborted(); // sabkit's AbortError (cause = signal.reason)
-          throw error;
-        }
-      }
-    } finally {
-      Atomics.sub(i32, WAITERS, 1);
-    }
-  }
 
   // ----------------------------------------------------------- owned mode
 
@@ -504,6 +487,71 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
     // Publishes the count for reclaimedPermits readers.
     if (total > 0) Atomics.add(i32, RECLAIMED, total);
     return total;
+  }
+}
+
+/**
+ * The slow path of acquire and acquireAsync, written once and driven by
+ * core's driveSync or driveAsync (and the model tests): spin up to
+ * `spinLimit` times, then register in WAITERS and sleep on PERMITS while it
+ * is 0, trying for a permit (`tryAcquire`, owned mode included) before each
+ * look at the deadline, so a wake-up is never swallowed by a waiter that
+ * then times out (see the invariants).
+ */
+export class SemaphoreWait implements WaitLoop<true> {
+  readonly i32: Int32Array;
+  readonly index = PERMITS;
+  /** Sleep only while no permit is left. */
+  readonly expected = 0;
+  sleepMs = 0;
+  readonly result = true;
+  readonly #semaphore: Semaphore;
+  readonly #deadline: Deadline;
+  readonly #what: string;
+  readonly #spinLimit: number;
+  readonly #slice: number;
+  #spins = 0;
+  #registered = false;
+
+  constructor(
+    semaphore: Semaphore,
+    i32: Int32Array,
+    deadline: Deadline,
+    what: string,
+    spinLimit: number,
+    slice: number,
+  ) {
+    this.i32 = i32;
+    this.#semaphore = semaphore;
+    this.#deadline = deadline;
+    this.#what = what;
+    this.#spinLimit = spinLimit;
+    this.#slice = slice;
+  }
+
+  step(): boolean {
+    const i32 = this.i32;
+    while (this.#spins < this.#spinLimit) {
+      spinWait(this.#spins++);
+      // Pairs with release's CAS; cheap load before a CAS.
+      if (Atomics.load(i32, PERMITS) > 0 && this.#semaphore.tryAcquire()) return true;
+    }
+    if (!this.#registered) {
+      this.#registered = true;
+      // Registers as a sleeper before looking at PERMITS again (see invariants).
+      Atomics.add(i32, WAITERS, 1);
+    }
+    if (this.#semaphore.tryAcquire()) return true;
+    this.#deadline.throwIfAborted();
+    if (this.#deadline.expired) throw this.#deadline.timeoutError(this.#what);
+    // The driver sleeps only while PERMITS is still 0; pairs with give's CAS + notify.
+    this.sleepMs = this.#deadline.remainingMs(this.#slice);
+    return false;
+  }
+
+  finish(): void {
+    // Unregisters; releasers that load WAITERS later skip the notify.
+    if (this.#registered) Atomics.sub(this.i32, WAITERS, 1);
   }
 }
 

@@ -231,6 +231,9 @@ export function resetBarrier(i32: Int32Array): void {
 
 // ------------------------------------------------------------- public class
 
+/** Key of the method that makes a wait's loop (symbol-keyed: not public API). */
+export const WAIT_LOOP: unique symbol = Symbol("sabkit.barrier.waitLoop");
+
 /**
  * A reusable barrier for `parties` threads, as Python's `threading.Barrier`.
  *
@@ -334,7 +337,7 @@ export class Barrier implements Shareable<BarrierHandle> {
   wait(options?: WaitOptions): number {
     const deadline = this.#deadline(options, "Barrier.wait options");
     // Spins before each sleep unless the caller asked not to wait at all.
-    return driveSync(this.#wait(deadline, deadline.timeoutMs !== 0 ? SPIN_LIMIT : 0));
+    return driveSync(this[WAIT_LOOP](deadline, deadline.timeoutMs !== 0 ? SPIN_LIMIT : 0));
   }
 
   /**
@@ -344,7 +347,8 @@ export class Barrier implements Shareable<BarrierHandle> {
   async waitAsync(options?: WaitOptions): Promise<number> {
     const deadline = this.#deadline(options, "Barrier.waitAsync options");
     deadline.throwIfAborted();
-    return driveAsync(this.#wait(deadline, 0), deadline.signal);
+    // No spinning: an async wait must not hold up the event loop.
+    return driveAsync(this[WAIT_LOOP](deadline, 0), deadline.signal);
   }
 
   #deadline(options: WaitOptions | undefined, what: string): Deadline {
@@ -353,7 +357,8 @@ export class Barrier implements Shareable<BarrierHandle> {
     return Deadline.after(this.#timeout, deadline.signal);
   }
 
-  #wait(deadline: Deadline, spinLimit: number): BarrierWait {
+  /** @internal The whole wait as a loop (wait, waitAsync and the model tests drive it). */
+  [WAIT_LOOP](deadline: Deadline, spinLimit: number): BarrierWait {
     return new BarrierWait(this.#i32, this.parties, this.#action, deadline, spinLimit);
   }
 }
@@ -373,7 +378,7 @@ const FULL = 2;
  * sleep spins `spinLimit` times, then registers in WAITERS and sleeps on SEQ
  * (see the invariants). `result` is the arrival index.
  */
-class BarrierWait implements WaitLoop<number> {
+export class BarrierWait implements WaitLoop<number> {
   readonly i32: Int32Array;
   readonly index = SEQ;
   expected = 0;

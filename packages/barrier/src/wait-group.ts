@@ -204,8 +204,8 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
   wait(options?: WaitOptions): void {
     const deadline =
       options === undefined ? undefined : Deadline.from(options, "WaitGroup.wait options");
-    if (this.tryWait()) return;
-    driveSync(new WaitGroupWait(this.#i32, deadline ?? FOREVER, "WaitGroup.wait"));
+    const wait = WaitGroupWait.begin(this.#i32, deadline ?? FOREVER, "WaitGroup.wait");
+    if (wait !== true) driveSync(wait);
   }
 
   /**
@@ -216,11 +216,8 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
   async waitAsync(options?: WaitOptions): Promise<void> {
     const deadline = Deadline.from(options, "WaitGroup.waitAsync options");
     deadline.throwIfAborted();
-    if (this.tryWait()) return;
-    await driveAsync(
-      new WaitGroupWait(this.#i32, deadline, "WaitGroup.waitAsync"),
-      deadline.signal,
-    );
+    const wait = WaitGroupWait.begin(this.#i32, deadline, "WaitGroup.waitAsync");
+    if (wait !== true) await driveAsync(wait, deadline.signal);
   }
 }
 
@@ -233,7 +230,7 @@ const FOREVER = Deadline.after(undefined);
  * once COUNT is 0 or ZEROS moved (a crossing to 0 since, even if the count
  * rose again); otherwise sleep on ZEROS while it holds the value noted.
  */
-class WaitGroupWait implements WaitLoop<void> {
+export class WaitGroupWait implements WaitLoop<void> {
   readonly i32: Int32Array;
   readonly index = ZEROS;
   expected = 0;
@@ -243,7 +240,13 @@ class WaitGroupWait implements WaitLoop<void> {
   readonly #what: string;
   #registered = false;
 
-  constructor(i32: Int32Array, deadline: Deadline, what: string) {
+  /** `true` when the count is 0 (the fast path: one load), otherwise the loop that waits for it. */
+  static begin(i32: Int32Array, deadline: Deadline, what: string): true | WaitGroupWait {
+    // Pairs with addCount's CAS of COUNT.
+    return Atomics.load(i32, COUNT) === 0 ? true : new WaitGroupWait(i32, deadline, what);
+  }
+
+  private constructor(i32: Int32Array, deadline: Deadline, what: string) {
     this.i32 = i32;
     this.#deadline = deadline;
     this.#what = what;

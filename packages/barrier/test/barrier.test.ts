@@ -172,7 +172,7 @@ describe("bad inputs and handles", () => {
     },
   );
 
-  it("bad options", async () => {
+  it("bad options are a TypeError / RangeError", async () => {
     expect(() => new Barrier(2, { action: 5 as never })).toThrow(TypeError);
     expect(() => new Barrier(2, { timeout: -1 })).toThrow(RangeError);
     expect(() => new Barrier(2, 7 as never)).toThrow(TypeError);
@@ -191,7 +191,7 @@ describe("bad inputs and handles", () => {
     expect([a, b].sort()).toEqual([0, 1]);
   });
 
-  it("wrong kind, version, buffer, size, tag, corrupted header -> InvalidHandleError", () => {
+  it("from() refuses a handle of the wrong kind, version, buffer, size or tag, or a corrupted header, with an InvalidHandleError", () => {
     const barrier = new Barrier(2);
     const h = barrier.handle;
     for (const handle of [

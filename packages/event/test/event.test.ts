@@ -15,7 +15,7 @@ async function untilWaiters(event: Event, n: number): Promise<void> {
 }
 
 describe("Event on one thread", () => {
-  it("set, clear, isSet; wait returns at once when set", async () => {
+  it("set() and clear() flip isSet(), and wait returns true at once when the flag is set", async () => {
     const event = new Event();
     expect(event.isSet()).toBe(false);
     event.set();

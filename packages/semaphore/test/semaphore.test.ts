@@ -15,7 +15,7 @@ const scenario = new URL("./scenarios/semaphore.scenario.ts", import.meta.url);
 const words = (sem: Semaphore) => new Int32Array(sem.handle.buffer, sem.handle.byteOffset, 6);
 
 describe("Semaphore on one thread", () => {
-  it("counts permits: tryAcquire, acquire, release(n), value", () => {
+  it("acquire and tryAcquire take one permit each, release(n) gives n back, value counts them", () => {
     const sem = new Semaphore(2);
     expect(sem.value).toBe(2);
     expect(sem.tryAcquire()).toBe(true);
@@ -230,7 +230,7 @@ describe("bad inputs", () => {
     expect(sem.value).toBe(2 ** 31 - 2);
   });
 
-  it("bad options and timeouts", async () => {
+  it("bad options and timeouts are a TypeError / RangeError and change nothing", async () => {
     const sem = new Semaphore(1);
     for (const timeout of [-1, Number.NaN, Number.NEGATIVE_INFINITY, "100"]) {
       expect(() => sem.acquire({ timeout: timeout as number })).toThrow(RangeError);
@@ -264,7 +264,7 @@ describe("handles", () => {
     expect(owned.owned).toBe(true);
   });
 
-  it("wrong kind, version, buffer, size, tag -> InvalidHandleError", () => {
+  it("from() refuses a handle of the wrong kind, version, buffer, size or tag with an InvalidHandleError", () => {
     const sem = new Semaphore(1);
     const bounded = new BoundedSemaphore(1);
     const h = sem.handle;

@@ -83,14 +83,14 @@ function lockModel(threads: number, times: number, timeout?: number): Model<Coun
 
 describe("Lock model", () => {
   it(
-    "2 threads x 2: mutual exclusion, no lost wake-up (deadlock), counter exact",
+    "2 threads acquiring twice each: mutual exclusion, no lost wake-up, an exact counter",
     () => {
       exploreAll(lockModel(2, 2));
     },
     MODEL_TIME,
   );
   it(
-    "3 threads x 1",
+    "3 threads acquiring once each: mutual exclusion, every waiter woken, the lock free at the end",
     () => {
       exploreAll(lockModel(3, 1));
     },

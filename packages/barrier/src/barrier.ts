@@ -51,19 +51,21 @@ import {
   type Handle,
   InvalidHandleError,
   isThreadAlive,
+  type Placement,
   type Shareable,
   threadIdentity,
   type WaitOptions,
 } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
   driveAsync,
   driveSync,
   type HandleKind,
+  placeRegion,
   registerKind,
   validateCount,
   validateTimeout,
@@ -249,6 +251,11 @@ export class Barrier implements Shareable<BarrierHandle> {
     registerKind(BARRIER_KIND.kind, { from: (handle) => Barrier.from(handle) });
   }
 
+  /** Bytes a Barrier takes in a caller's buffer (`new Barrier(parties, { buffer, byteOffset })`). */
+  static readonly byteLength = BARRIER_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed Barrier needs. */
+  static readonly alignment = BARRIER_LAYOUT.alignment;
+
   readonly handle: BarrierHandle;
   /** Threads that must arrive to release a generation. */
   readonly parties: number;
@@ -257,22 +264,23 @@ export class Barrier implements Shareable<BarrierHandle> {
   readonly #timeout: number | undefined;
 
   /**
-   * A barrier for `parties` threads in its own shared memory.
+   * A barrier for `parties` threads: in its own shared memory, or at
+   * `byteOffset` of the caller's `buffer` (`Barrier.byteLength` bytes, zeroed first).
    *
    * @throws RangeError when `parties` is not an integer in 1 .. 2^20-1 or the
-   * timeout is bad; TypeError when `action` is not a function.
+   * timeout is bad; TypeError when `action` is not a function;
+   * InvalidHandleError for a placement that is not a SharedArrayBuffer region
+   * of `Barrier.byteLength` bytes aligned to `Barrier.alignment`.
    */
-  constructor(parties: number, options?: BarrierOptions);
-  /** @internal */
-  constructor(parties: number, options: BarrierOptions | undefined, handle: BarrierHandle);
-  constructor(parties: number, options?: BarrierOptions, handle?: BarrierHandle) {
+  constructor(parties: number, options?: BarrierOptions & Placement) {
+    let handle = attachedHandle<BarrierHandle>(options);
     const what = handle === undefined ? "new Barrier" : "Barrier.from";
     const parsed = parseOptions(options, what);
     this.#action = parsed.action;
     this.#timeout = parsed.timeout;
     if (handle === undefined) {
       validateCount(parties, "new Barrier(parties)", { min: 1, max: MAX_PARTIES });
-      const region = attach(BARRIER_LAYOUT, allocate(BARRIER_LAYOUT));
+      const region = placeRegion(BARRIER_LAYOUT, options, "new Barrier(parties, options)");
       // Not shared yet: the message that carries the handle publishes these.
       Atomics.store(region.i32, PARTIES, parties);
       BARRIER_KIND.writeTag(region.i32);
@@ -294,7 +302,9 @@ export class Barrier implements Shareable<BarrierHandle> {
    */
   static from(handle: unknown, options?: BarrierOptions): Barrier {
     const checked = BARRIER_KIND.validate(handle, "Barrier.from(handle)");
-    return new Barrier(0, options, checked);
+    const { action, timeout } = parseOptions(options, "Barrier.from");
+    // The attach option is the one option a user cannot spell.
+    return new Barrier(0, { action, timeout, ...(attachOptions(checked) as Placement) });
   }
 
   /** Whether the barrier is broken (until `reset()`). */

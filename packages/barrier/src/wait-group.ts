@@ -30,10 +30,16 @@
  *   loads WAITERS (all sequentially consistent).
  */
 import { notify } from "@sabkit/atomics-sync-polyfill";
-import { type Handle, InvalidHandleError, type Shareable, type WaitOptions } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  type Handle,
+  InvalidHandleError,
+  type Placement,
+  type Shareable,
+  type WaitOptions,
+} from "@sabkit/core";
+import {
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
@@ -41,6 +47,7 @@ import {
   driveSync,
   type HandleKind,
   MAX_COUNT,
+  placeRegion,
   registerKind,
   validateCount,
   type WaitLoop,
@@ -119,21 +126,28 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
     registerKind(WAIT_GROUP_KIND.kind, { from: (handle) => WaitGroup.from(handle) });
   }
 
+  /** Bytes a WaitGroup takes in a caller's buffer (`new WaitGroup(count, { buffer, byteOffset })`). */
+  static readonly byteLength = WAIT_GROUP_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed WaitGroup needs. */
+  static readonly alignment = WAIT_GROUP_LAYOUT.alignment;
+
   readonly handle: WaitGroupHandle;
   readonly #i32: Int32Array;
 
   /**
-   * A wait group with `count` outstanding tasks (default 0) in its own shared memory.
+   * A wait group with `count` outstanding tasks (default 0): in its own
+   * shared memory, or at `byteOffset` of the caller's `buffer`
+   * (`WaitGroup.byteLength` bytes, zeroed first).
    *
-   * @throws RangeError when `count` is not an integer in 0 .. 2^31-1.
+   * @throws RangeError when `count` is not an integer in 0 .. 2^31-1;
+   * InvalidHandleError for a placement that is not a SharedArrayBuffer region
+   * of `WaitGroup.byteLength` bytes aligned to `WaitGroup.alignment`.
    */
-  constructor(count?: number);
-  /** @internal */
-  constructor(count: number | undefined, handle: WaitGroupHandle);
-  constructor(count = 0, handle?: WaitGroupHandle) {
+  constructor(count = 0, options?: Placement) {
+    let handle = attachedHandle<WaitGroupHandle>(options);
     if (handle === undefined) {
       validateCount(count, "new WaitGroup(count)", { min: 0 });
-      const region = attach(WAIT_GROUP_LAYOUT, allocate(WAIT_GROUP_LAYOUT));
+      const region = placeRegion(WAIT_GROUP_LAYOUT, options, "new WaitGroup(count, options)");
       // Not shared yet: the message that carries the handle publishes these.
       Atomics.store(region.i32, COUNT, count);
       WAIT_GROUP_KIND.writeTag(region.i32);
@@ -149,7 +163,8 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): WaitGroup {
-    return new WaitGroup(0, WAIT_GROUP_KIND.validate(handle, "WaitGroup.from(handle)"));
+    const attach = attachOptions(WAIT_GROUP_KIND.validate(handle, "WaitGroup.from(handle)"));
+    return new WaitGroup(0, attach as Placement); // the one option a user cannot spell
   }
 
   /** Outstanding tasks right now (a snapshot). */

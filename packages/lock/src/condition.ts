@@ -46,18 +46,20 @@ import {
   type Handle,
   InvalidHandleError,
   NotOwnerError,
+  type Placement,
   SabkitError,
   type Shareable,
   type WaitOptions,
 } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
   driveAsync,
   driveSync,
+  placeRegion,
   registerKind,
   validateCount,
   type WaitLoop,
@@ -100,8 +102,6 @@ const KIND = defineKind<ConditionHandle>({
   layout: CONDITION_LAYOUT,
 });
 
-let reviving: { handle: ConditionHandle; lock: Lock | RLock } | undefined;
-
 /**
  * A condition variable: wait until another worker signals that some shared
  * state changed. Always used with its lock held.
@@ -127,29 +127,39 @@ export class Condition implements Shareable<ConditionHandle> {
     registerKind(KIND.kind, { from: (handle) => Condition.from(handle) });
   }
 
+  /** Bytes a Condition takes in a caller's buffer (`new Condition(lock, { buffer, byteOffset })`); its lock is placed on its own. */
+  static readonly byteLength = CONDITION_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed Condition needs. */
+  static readonly alignment = CONDITION_LAYOUT.alignment;
+
   readonly handle: ConditionHandle;
   readonly #i32: Int32Array;
   readonly #lock: Lock | RLock;
 
-  /** A new condition over `lock` (a new RLock by default, as in Python). */
-  constructor(lock?: Lock | RLock) {
-    const revived = reviving;
-    reviving = undefined;
-    if (revived !== undefined) {
-      this.handle = revived.handle;
-      this.#lock = revived.lock;
-    } else {
-      if (lock !== undefined && !isLockable(lock)) {
-        throw new TypeError(
-          "new Condition(lock): lock must be a Lock or RLock of @sabkit/lock, or undefined for a new RLock",
-        );
-      }
-      this.#lock = lock ?? new RLock();
-      const region = attach(CONDITION_LAYOUT, allocate(CONDITION_LAYOUT));
-      KIND.writeTag(region.i32);
-      this.handle = KIND.makeHandle(region, { lock: this.#lock.handle });
+  /**
+   * A new condition over `lock` (a new RLock by default, as in Python): in
+   * its own shared memory, or at `byteOffset` of the caller's `buffer`
+   * (`Condition.byteLength` bytes, zeroed first).
+   *
+   * @throws TypeError when `lock` is not a Lock or RLock; InvalidHandleError
+   * for a placement that is not a SharedArrayBuffer region of
+   * `Condition.byteLength` bytes aligned to `Condition.alignment`.
+   */
+  constructor(lock?: Lock | RLock, options?: Placement) {
+    if (lock !== undefined && !isLockable(lock)) {
+      throw new TypeError(
+        "new Condition(lock): lock must be a Lock or RLock of @sabkit/lock, or undefined for a new RLock",
+      );
     }
-    this.#i32 = KIND.attachHandle(this.handle, "Condition.from(handle)");
+    let handle = attachedHandle<ConditionHandle>(options);
+    this.#lock = lock ?? new RLock();
+    if (handle === undefined) {
+      const region = placeRegion(CONDITION_LAYOUT, options, "new Condition(lock, options)");
+      KIND.writeTag(region.i32);
+      handle = KIND.makeHandle(region, { lock: this.#lock.handle });
+    }
+    this.handle = handle;
+    this.#i32 = KIND.attachHandle(handle, "Condition.from(handle)");
   }
 
   /**
@@ -164,12 +174,7 @@ export class Condition implements Shareable<ConditionHandle> {
       lockHandle !== null && typeof lockHandle === "object" && lockHandle.kind === "rlock"
         ? RLock.from(lockHandle)
         : Lock.from(lockHandle);
-    reviving = { handle: checked, lock };
-    try {
-      return new Condition();
-    } finally {
-      reviving = undefined;
-    }
+    return new Condition(lock, attachOptions(checked) as Placement); // the one option a user cannot spell
   }
 
   /** The condition's lock. */

@@ -9,6 +9,7 @@ import {
   isThreadAlive,
   NotOwnerError,
   OwnerDiedError,
+  type Placement,
   threadIdentity,
   type WaitOptions,
 } from "@sabkit/core";
@@ -18,6 +19,7 @@ import {
   driveSync,
   type HandleKind,
   parseWaitOptions,
+  placeRegion,
 } from "@sabkit/core/internal";
 import { lockLabel, rememberLock, threadLabel } from "./deadlock.js";
 import {
@@ -25,9 +27,11 @@ import {
   acquired,
   DEPTH,
   FREE,
+  initMutex,
   type LockHandle,
   type LockInfo,
   LockWait,
+  MUTEX_LAYOUT,
   type RLockHandle,
   readKey,
   SPIN_LIMIT,
@@ -112,6 +116,23 @@ export function parseLockOptions(
     );
   }
   return { name, detectDeadlocks: detectDeadlocks === true };
+}
+
+/**
+ * The handle of a new Lock or RLock of `kind`: its words initialized in
+ * fresh memory or at the caller's placement (core's placeRegion), before the
+ * handle exists.
+ */
+export function createMutex<H extends LockHandle | RLockHandle>(
+  kind: HandleKind<H>,
+  options: (LockOptions & Placement) | undefined,
+  what: string,
+): H {
+  const { name, detectDeadlocks } = parseLockOptions(options, what);
+  const region = placeRegion(MUTEX_LAYOUT, options, what);
+  kind.writeTag(region.i32);
+  initMutex(region.i32, detectDeadlocks);
+  return kind.makeHandle(region, (name === undefined ? undefined : { name }) as never);
 }
 
 /**

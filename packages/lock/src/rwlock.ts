@@ -52,19 +52,21 @@ import {
   AbortError,
   Guard,
   type Handle,
+  type Placement,
   type Shareable,
   threadIdentity,
   type WaitOptions,
 } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
   driveAsync,
   driveSync,
   parseWaitOptions,
+  placeRegion,
   registerKind,
   type WaitLoop,
 } from "@sabkit/core/internal";
@@ -95,8 +97,6 @@ const KIND = defineKind<RwLockHandle>({
   layout: RWLOCK_LAYOUT,
 });
 
-let reviving: RwLockHandle | undefined;
-
 /**
  * A readers–writer lock: `read()` guards may be held by many threads at
  * once, a `write()` guard by one thread with no readers.
@@ -113,15 +113,25 @@ export class RwLock implements Shareable<RwLockHandle> {
     registerKind(KIND.kind, { from: (handle) => RwLock.from(handle) });
   }
 
+  /** Bytes an RwLock takes in a caller's buffer (`new RwLock({ buffer, byteOffset })`). */
+  static readonly byteLength = RWLOCK_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed RwLock needs. */
+  static readonly alignment = RWLOCK_LAYOUT.alignment;
+
   readonly handle: RwLockHandle;
   readonly #i32: Int32Array;
 
-  /** A new, free readers–writer lock in its own shared memory. */
-  constructor() {
-    let handle = reviving;
-    reviving = undefined;
+  /**
+   * A new, free readers–writer lock: in its own shared memory, or at
+   * `byteOffset` of the caller's `buffer` (`RwLock.byteLength` bytes, zeroed first).
+   *
+   * @throws InvalidHandleError for a placement that is not a SharedArrayBuffer
+   * region of `RwLock.byteLength` bytes aligned to `RwLock.alignment`.
+   */
+  constructor(options?: Placement) {
+    let handle = attachedHandle<RwLockHandle>(options);
     if (handle === undefined) {
-      const region = attach(RWLOCK_LAYOUT, allocate(RWLOCK_LAYOUT));
+      const region = placeRegion(RWLOCK_LAYOUT, options, "new RwLock(options)");
       KIND.writeTag(region.i32);
       handle = KIND.makeHandle(region);
     }
@@ -135,12 +145,8 @@ export class RwLock implements Shareable<RwLockHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): RwLock {
-    reviving = KIND.validate(handle, "RwLock.from(handle)");
-    try {
-      return new RwLock();
-    } finally {
-      reviving = undefined;
-    }
+    const attach = attachOptions(KIND.validate(handle, "RwLock.from(handle)"));
+    return new RwLock(attach as Placement); // the one option a user cannot spell
   }
 
   /** Readers inside now (a snapshot). */

@@ -47,14 +47,15 @@ import {
   type Handle,
   InvalidHandleError,
   NotOwnerError,
+  type Placement,
   SabkitError,
   type Shareable,
   threadIdentity,
   type WaitOptions,
 } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   Deadline,
   deathEpoch,
   defineKind,
@@ -64,6 +65,7 @@ import {
   type HandleKind,
   LIVENESS_POLL_MS,
   MAX_COUNT,
+  placeRegion,
   registerKind,
   validateCount,
   type WaitLoop,
@@ -192,13 +194,6 @@ const FOREVER = Deadline.after(undefined);
 /** Key of the method that starts an acquisition (symbol-keyed: not public API). */
 export const BEGIN_ACQUIRE: unique symbol = Symbol("sabkit.semaphore.beginAcquire");
 
-let attaching: SemaphoreHandle<string> | undefined;
-
-/** @internal Lets `from` (and subclasses) attach instead of allocating. */
-export function attachNext(handle: SemaphoreHandle<string>): void {
-  attaching = handle;
-}
-
 /**
  * A counting semaphore in shared memory, as Python's `threading.Semaphore`:
  * `value` permits; `acquire` takes one (waiting while there are none),
@@ -220,6 +215,15 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
     registerKind(SEMAPHORE_KIND.kind, { from: (handle) => Semaphore.from(handle) });
   }
 
+  /**
+   * Bytes a semaphore takes in a caller's buffer (`new Semaphore(value, {
+   * buffer, byteOffset })`); an owned one takes 8 more per holder slot
+   * (`maxHolders`).
+   */
+  static readonly byteLength = SEMAPHORE_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed semaphore needs. */
+  static readonly alignment = SEMAPHORE_LAYOUT.alignment;
+
   readonly handle: SemaphoreHandle<string>;
   readonly #i32: Int32Array;
   readonly #bound: number;
@@ -231,14 +235,17 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
   #mySlot = -1;
 
   /**
-   * A semaphore with `value` permits (default 1) in its own shared memory.
+   * A semaphore with `value` permits (default 1): in its own shared memory,
+   * or at `byteOffset` of the caller's `buffer` (`Semaphore.byteLength`
+   * bytes, plus 8 per holder slot when owned; zeroed first).
    *
    * @throws RangeError when `value` is not an integer in 0 .. 2^31-1, or
-   * `maxHolders` not in 1 .. 4096; TypeError for a bad options bag.
+   * `maxHolders` not in 1 .. 4096; TypeError for a bad options bag;
+   * InvalidHandleError for a placement that is not a SharedArrayBuffer
+   * region of that many bytes aligned to `Semaphore.alignment`.
    */
-  constructor(value = 1, options?: SemaphoreOptions) {
-    const handle = attaching;
-    attaching = undefined;
+  constructor(value = 1, options?: SemaphoreOptions & Placement) {
+    const handle = attachedHandle<SemaphoreHandle<string>>(options);
     const kind = this.kind();
     this.#name = kind === SEMAPHORE_KIND ? "Semaphore" : "BoundedSemaphore";
     if (handle === undefined) {
@@ -246,8 +253,8 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
       validateCount(value, `new ${this.#name}(value)`, { min: this.bounded() ? 1 : 0 });
       const slots = parseOptions(options, this.#name);
       const bound = this.bounded() ? value : MAX_COUNT;
-      const byteLength = semaphoreByteLength(slots);
-      const region = attach(SEMAPHORE_LAYOUT, allocate(byteLength), 0, byteLength);
+      const layout = { ...SEMAPHORE_LAYOUT, byteLength: semaphoreByteLength(slots) };
+      const region = placeRegion(layout, options, `new ${this.#name}(value, options)`);
       // Not shared yet: the message that carries the handle publishes these.
       Atomics.store(region.i32, PERMITS, value);
       Atomics.store(region.i32, BOUND, bound);
@@ -309,8 +316,8 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): Semaphore {
-    attachNext(SEMAPHORE_KIND.validate(handle, "Semaphore.from(handle)"));
-    return new Semaphore();
+    const attach = attachOptions(SEMAPHORE_KIND.validate(handle, "Semaphore.from(handle)"));
+    return new Semaphore(undefined, attach as Placement); // the one option a user cannot spell
   }
 
   /** Permits available right now (a snapshot). */

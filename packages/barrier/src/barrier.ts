@@ -43,7 +43,7 @@
  * - Arrivals never sleep on STATE, so an arrival wakes nobody: only the end
  *   of a generation (one notify per generation, when anyone sleeps) does.
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { notify, waitSync } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import {
   AbortError,
@@ -51,20 +51,25 @@ import {
   type Handle,
   InvalidHandleError,
   isThreadAlive,
+  type Placement,
   type Shareable,
   threadIdentity,
   type WaitOptions,
 } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
   type HandleKind,
+  placeRegion,
   registerKind,
   validateCount,
   validateTimeout,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 
 export const BARRIER_LAYOUT = defineLayout({
@@ -228,6 +233,9 @@ export function resetBarrier(i32: Int32Array): void {
 
 // ------------------------------------------------------------- public class
 
+/** Key of the method that makes a wait's loop (symbol-keyed: not public API). */
+export const WAIT_LOOP: unique symbol = Symbol("sabkit.barrier.waitLoop");
+
 /**
  * A reusable barrier for `parties` threads, as Python's `threading.Barrier`.
  *
@@ -243,6 +251,11 @@ export class Barrier implements Shareable<BarrierHandle> {
     registerKind(BARRIER_KIND.kind, { from: (handle) => Barrier.from(handle) });
   }
 
+  /** Bytes a Barrier takes in a caller's buffer (`new Barrier(parties, { buffer, byteOffset })`). */
+  static readonly byteLength = BARRIER_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed Barrier needs. */
+  static readonly alignment = BARRIER_LAYOUT.alignment;
+
   readonly handle: BarrierHandle;
   /** Threads that must arrive to release a generation. */
   readonly parties: number;
@@ -251,22 +264,23 @@ export class Barrier implements Shareable<BarrierHandle> {
   readonly #timeout: number | undefined;
 
   /**
-   * A barrier for `parties` threads in its own shared memory.
+   * A barrier for `parties` threads: in its own shared memory, or at
+   * `byteOffset` of the caller's `buffer` (`Barrier.byteLength` bytes, zeroed first).
    *
    * @throws RangeError when `parties` is not an integer in 1 .. 2^20-1 or the
-   * timeout is bad; TypeError when `action` is not a function.
+   * timeout is bad; TypeError when `action` is not a function;
+   * InvalidHandleError for a placement that is not a SharedArrayBuffer region
+   * of `Barrier.byteLength` bytes aligned to `Barrier.alignment`.
    */
-  constructor(parties: number, options?: BarrierOptions);
-  /** @internal */
-  constructor(parties: number, options: BarrierOptions | undefined, handle: BarrierHandle);
-  constructor(parties: number, options?: BarrierOptions, handle?: BarrierHandle) {
+  constructor(parties: number, options?: BarrierOptions & Placement) {
+    let handle = attachedHandle<BarrierHandle>(options);
     const what = handle === undefined ? "new Barrier" : "Barrier.from";
     const parsed = parseOptions(options, what);
     this.#action = parsed.action;
     this.#timeout = parsed.timeout;
     if (handle === undefined) {
       validateCount(parties, "new Barrier(parties)", { min: 1, max: MAX_PARTIES });
-      const region = attach(BARRIER_LAYOUT, allocate(BARRIER_LAYOUT));
+      const region = placeRegion(BARRIER_LAYOUT, options, "new Barrier(parties, options)");
       // Not shared yet: the message that carries the handle publishes these.
       Atomics.store(region.i32, PARTIES, parties);
       BARRIER_KIND.writeTag(region.i32);
@@ -288,7 +302,9 @@ export class Barrier implements Shareable<BarrierHandle> {
    */
   static from(handle: unknown, options?: BarrierOptions): Barrier {
     const checked = BARRIER_KIND.validate(handle, "Barrier.from(handle)");
-    return new Barrier(0, options, checked);
+    const { action, timeout } = parseOptions(options, "Barrier.from");
+    // The attach option is the one option a user cannot spell.
+    return new Barrier(0, { action, timeout, ...(attachOptions(checked) as Placement) });
   }
 
   /** Whether the barrier is broken (until `reset()`). */
@@ -330,9 +346,8 @@ export class Barrier implements Shareable<BarrierHandle> {
    */
   wait(options?: WaitOptions): number {
     const deadline = this.#deadline(options, "Barrier.wait options");
-    const arrival = this.#arrive(deadline);
-    if (arrival.last) return this.#runActionAndRelease(arrival.generation, arrival.index);
-    return this.#waitRelease(arrival.generation, arrival.index, deadline);
+    // Spins before each sleep unless the caller asked not to wait at all.
+    return driveSync(this[WAIT_LOOP](deadline, deadline.timeoutMs !== 0 ? SPIN_LIMIT : 0));
   }
 
   /**
@@ -342,9 +357,8 @@ export class Barrier implements Shareable<BarrierHandle> {
   async waitAsync(options?: WaitOptions): Promise<number> {
     const deadline = this.#deadline(options, "Barrier.waitAsync options");
     deadline.throwIfAborted();
-    const arrival = await this.#arriveAsync(deadline);
-    if (arrival.last) return this.#runActionAndRelease(arrival.generation, arrival.index);
-    return this.#waitReleaseAsync(arrival.generation, arrival.index, deadline);
+    // No spinning: an async wait must not hold up the event loop.
+    return driveAsync(this[WAIT_LOOP](deadline, 0), deadline.signal);
   }
 
   #deadline(options: WaitOptions | undefined, what: string): Deadline {
@@ -353,17 +367,143 @@ export class Barrier implements Shareable<BarrierHandle> {
     return Deadline.after(this.#timeout, deadline.signal);
   }
 
-  // ------------------------------------------------------------- arriving
+  /** @internal The whole wait as a loop (wait, waitAsync and the model tests drive it). */
+  [WAIT_LOOP](deadline: Deadline, spinLimit: number): BarrierWait {
+    return new BarrierWait(this.#i32, this.parties, this.#action, deadline, spinLimit);
+  }
+}
+
+/** BarrierWait phases. */
+const ARRIVING = 0;
+/** Arrived; waiting for the generation to be released. */
+const RELEASING = 1;
+/** Could not arrive (a full generation runs its action): waiting for it to end. */
+const FULL = 2;
+
+/**
+ * One `wait` / `waitAsync` at the barrier, written once and driven by core's
+ * driveSync or driveAsync: arrive (one CAS; if the generation is full, sleep
+ * until it ends and arrive again), then either run the action and release
+ * the generation (the last arriver), or sleep until it is released. Each
+ * sleep spins `spinLimit` times, then registers in WAITERS and sleeps on SEQ
+ * (see the invariants). `result` is the arrival index.
+ */
+export class BarrierWait implements WaitLoop<number> {
+  readonly i32: Int32Array;
+  readonly index = SEQ;
+  expected = 0;
+  sleepMs = 0;
+  result = 0;
+  readonly #parties: number;
+  readonly #action: (() => void) | undefined;
+  readonly #deadline: Deadline;
+  readonly #spinLimit: number;
+  #phase = ARRIVING;
+  /** The generation we arrived in (RELEASING), or the full one we wait out (FULL). */
+  #generation = 0;
+  /** FULL: the STATE seen when the generation was full. */
+  #full = 0;
+  #spins = 0;
+  #registered = false;
+  /** Set once step() returned true: the wait succeeded. */
+  #over = false;
+
+  constructor(
+    i32: Int32Array,
+    parties: number,
+    action: (() => void) | undefined,
+    deadline: Deadline,
+    spinLimit: number,
+  ) {
+    this.i32 = i32;
+    this.#parties = parties;
+    this.#action = action;
+    this.#deadline = deadline;
+    this.#spinLimit = spinLimit;
+  }
+
+  step(): boolean {
+    for (;;) {
+      if (this.#phase === ARRIVING && this.#arrive()) return (this.#over = true);
+      // Registered: SEQ is loaded before STATE (the no-lost-wake-up argument).
+      const seq = this.#registered ? Atomics.load(this.i32, SEQ) : 0;
+      if (this.#done() || (this.#registered && this.#timedOut() && this.#giveUp())) {
+        this.#unregister();
+        this.#spins = 0;
+        if (this.#phase === RELEASING) return (this.#over = true);
+        this.#phase = ARRIVING; // the full generation ended: arrive in the next one
+        continue;
+      }
+      if (this.#spins < this.#spinLimit) {
+        spinWait(this.#spins++);
+        continue;
+      }
+      if (!this.#registered) {
+        this.#registered = true;
+        // Registers before loading SEQ and STATE (see the invariants).
+        Atomics.add(this.i32, WAITERS, 1);
+        continue;
+      }
+      // The driver sleeps while SEQ is unchanged; pairs with wakeAll's add + notify.
+      this.expected = seq;
+      this.sleepMs = this.#deadline.remainingMs();
+      return false;
+    }
+  }
+
+  finish(): void {
+    this.#unregister();
+    // An async wait aborted in its sleep breaks the generation it waited in,
+    // as one that sees the abort between sleeps does (#giveUp).
+    if (!this.#over && this.#phase !== ARRIVING && this.#deadline.signal?.aborted) {
+      breakGeneration(this.i32, this.#generation);
+    }
+  }
+
+  /** One try to arrive; `true` when this was the last arrival (action run, generation released). */
+  #arrive(): boolean {
+    const arrival = this.#tryArrive();
+    if (arrival === "full") {
+      // More threads than parties: wait for the running action's generation to end.
+      this.#full = Atomics.load(this.i32, STATE);
+      this.#generation = generationOf(this.#full);
+      this.#phase = FULL;
+      return false;
+    }
+    this.result = arrival.index;
+    this.#generation = arrival.generation;
+    this.#phase = RELEASING;
+    if (!arrival.last) return false;
+    this.#runActionAndRelease();
+    return true;
+  }
+
+  /** Whether the phase's wait is over: the full generation ended, or ours was released. */
+  #done(): boolean {
+    if (this.#phase === FULL) return Atomics.load(this.i32, STATE) !== this.#full;
+    return this.#outcome() === true;
+  }
+
+  #timedOut(): boolean {
+    return this.#deadline.expired || this.#deadline.signal?.aborted === true;
+  }
+
+  #unregister(): void {
+    if (!this.#registered) return;
+    this.#registered = false;
+    // Unregisters; a wakeAll that loads WAITERS later skips the notify.
+    Atomics.sub(this.i32, WAITERS, 1);
+  }
 
   /** One CAS to arrive, or the reason it cannot yet (full: an action runs). */
   #tryArrive(): { generation: number; index: number; last: boolean } | "full" {
-    const i32 = this.#i32;
+    const i32 = this.i32;
     for (let attempt = 0; attempt < RETRY_LIMIT; attempt++) {
       const state = Atomics.load(i32, STATE);
       if (isBroken(state)) throw new BrokenBarrierError();
       const arrived = arrivedOf(state);
-      if (arrived >= this.parties) {
-        if (arrived > this.parties) throw corrupted(`ARRIVED holds ${arrived}`);
+      if (arrived >= this.#parties) {
+        if (arrived > this.#parties) throw corrupted(`ARRIVED holds ${arrived}`);
         return "full";
       }
       // Counts this arrival; pairs with other arrivers' CAS and the last
@@ -372,127 +512,38 @@ export class Barrier implements Shareable<BarrierHandle> {
         return {
           generation: generationOf(state),
           index: arrived,
-          last: arrived + 1 === this.parties,
+          last: arrived + 1 === this.#parties,
         };
       }
     }
     throw corrupted("STATE kept changing");
   }
 
-  #arrive(deadline: Deadline) {
-    for (;;) {
-      const arrival = this.#tryArrive();
-      if (arrival !== "full") return arrival;
-      // More threads than parties: wait for the running action's generation to end.
-      const full = Atomics.load(this.#i32, STATE);
-      this.#sleep(deadline, () => Atomics.load(this.#i32, STATE) !== full, generationOf(full));
-    }
-  }
-
-  async #arriveAsync(deadline: Deadline) {
-    for (;;) {
-      const arrival = this.#tryArrive();
-      if (arrival !== "full") return arrival;
-      const full = Atomics.load(this.#i32, STATE);
-      await this.#sleepAsync(
-        deadline,
-        () => Atomics.load(this.#i32, STATE) !== full,
-        generationOf(full),
-      );
-    }
-  }
-
-  #runActionAndRelease(generation: number, index: number): number {
+  #runActionAndRelease(): void {
     if (this.#action !== undefined) {
       try {
         this.#action();
       } catch (error) {
-        breakGeneration(this.#i32, generation);
+        breakGeneration(this.i32, this.#generation);
         throw error;
       }
     }
-    if (!releaseGeneration(this.#i32, generation, this.parties)) {
+    if (!releaseGeneration(this.i32, this.#generation, this.#parties)) {
       throw new BrokenBarrierError(
         "the barrier was aborted or reset while the last thread ran its action: every waiter of this generation got BrokenBarrierError; call reset() to use it again",
       );
     }
-    return index;
   }
 
-  // ------------------------------------------------------------- waiting
-
-  /** The outcome of generation `generation` once STATE has left it, or undefined while it runs. */
-  #outcome(generation: number): boolean | undefined {
-    const state = Atomics.load(this.#i32, STATE);
-    if (generationOf(state) !== generation) {
-      if (endedByReset(this.#i32, generation)) throw new BrokenBarrierError();
+  /** The outcome of our generation once STATE has left it, or undefined while it runs. */
+  #outcome(): boolean | undefined {
+    const state = Atomics.load(this.i32, STATE);
+    if (generationOf(state) !== this.#generation) {
+      if (endedByReset(this.i32, this.#generation)) throw new BrokenBarrierError();
       return true;
     }
     if (isBroken(state)) throw new BrokenBarrierError();
     return undefined;
-  }
-
-  #waitRelease(generation: number, index: number, deadline: Deadline): number {
-    this.#sleep(deadline, () => this.#outcome(generation) === true, generation);
-    return index;
-  }
-
-  async #waitReleaseAsync(generation: number, index: number, deadline: Deadline): Promise<number> {
-    await this.#sleepAsync(deadline, () => this.#outcome(generation) === true, generation);
-    return index;
-  }
-
-  /** Spins, then sleeps on SEQ until `done()`; a timeout breaks `generation`. */
-  #sleep(deadline: Deadline, done: () => boolean, generation: number): void {
-    const i32 = this.#i32;
-    if (deadline.timeoutMs !== 0) {
-      for (let i = 0; i < SPIN_LIMIT; i++) {
-        if (done()) return;
-        spinWait(i);
-      }
-    }
-    // Registers before loading SEQ and STATE (see the invariants).
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      for (;;) {
-        const seq = Atomics.load(i32, SEQ);
-        if (done()) return;
-        if (
-          (deadline.expired || deadline.signal?.aborted) &&
-          this.#giveUp(deadline, generation, done)
-        )
-          return;
-        // Sleeps while SEQ is unchanged; pairs with wakeAll's add + notify.
-        waitSync(i32, SEQ, seq, deadline.remainingMs());
-      }
-    } finally {
-      Atomics.sub(i32, WAITERS, 1);
-    }
-  }
-
-  async #sleepAsync(deadline: Deadline, done: () => boolean, generation: number): Promise<void> {
-    const i32 = this.#i32;
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      for (;;) {
-        const seq = Atomics.load(i32, SEQ);
-        if (done()) return;
-        if (
-          (deadline.expired || deadline.signal?.aborted) &&
-          this.#giveUp(deadline, generation, done)
-        )
-          return;
-        try {
-          // Pairs with wakeAll's add + notify, as in the blocking form.
-          await waitAsync(i32, SEQ, seq, deadline.remainingMs(), deadline.signal);
-        } catch (error) {
-          if (!deadline.signal?.aborted) throw error;
-          // Loops: done() may have become true; otherwise #giveUp breaks and throws.
-        }
-      }
-    } finally {
-      Atomics.sub(i32, WAITERS, 1);
-    }
   }
 
   /**
@@ -500,13 +551,20 @@ export class Barrier implements Shareable<BarrierHandle> {
    * then throws. Returns `true` instead when the generation ended first
    * (released: the wait succeeded after all).
    */
-  #giveUp(deadline: Deadline, generation: number, done: () => boolean): true {
-    if (!breakGeneration(this.#i32, generation) && done()) return true;
-    if (deadline.signal?.aborted) throw new AbortError(deadline.signal.reason);
+  #giveUp(): true {
+    if (!breakGeneration(this.i32, this.#generation) && this.#done()) return true;
+    const signal = this.#deadline.signal;
+    if (signal?.aborted) throw new AbortError(signal.reason);
     throw new BrokenBarrierError(
-      `Barrier.wait timed out after ${deadline.timeoutMs} ms with ${this.nWaiting} of ${this.parties} parties waiting: ` +
+      `Barrier.wait timed out after ${this.#deadline.timeoutMs} ms with ${this.#waiting()} of ${this.#parties} parties waiting: ` +
         "the barrier is now broken for every waiter; call reset() to use it again",
     );
+  }
+
+  /** Barrier.nWaiting, for the timeout message. */
+  #waiting(): number {
+    const arrived = arrivedOf(Atomics.load(this.i32, STATE));
+    return arrived >= this.#parties ? this.#parties - 1 : arrived;
   }
 }
 

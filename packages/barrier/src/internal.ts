@@ -12,6 +12,7 @@ export {
   arrivedOf,
   BARRIER_KIND,
   BARRIER_LAYOUT,
+  BarrierWait,
   BROKEN,
   breakGeneration,
   GENERATION_MASK,
@@ -28,6 +29,7 @@ export {
   STATE,
   TAG,
   TRANSITION,
+  WAIT_LOOP,
   WAITERS,
 } from "./barrier.js";
 export * from "./index.js";
@@ -37,5 +39,6 @@ export {
   WAIT_GROUP_KIND,
   WAIT_GROUP_LAYOUT,
   WAITERS as WAIT_GROUP_WAITERS,
+  WaitGroupWait,
   ZEROS,
 } from "./wait-group.js";

@@ -29,18 +29,28 @@
  *   then sleeps on ZEROS; the call reaching 0 changes COUNT, then ZEROS, then
  *   loads WAITERS (all sequentially consistent).
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
-import { type Handle, InvalidHandleError, type Shareable, type WaitOptions } from "@sabkit/core";
+import { notify } from "@sabkit/atomics-sync-polyfill";
 import {
-  allocate,
-  attach,
+  type Handle,
+  InvalidHandleError,
+  type Placement,
+  type Shareable,
+  type WaitOptions,
+} from "@sabkit/core";
+import {
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
   type HandleKind,
   MAX_COUNT,
+  placeRegion,
   registerKind,
   validateCount,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 
 export const WAIT_GROUP_LAYOUT = defineLayout({
@@ -116,21 +126,28 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
     registerKind(WAIT_GROUP_KIND.kind, { from: (handle) => WaitGroup.from(handle) });
   }
 
+  /** Bytes a WaitGroup takes in a caller's buffer (`new WaitGroup(count, { buffer, byteOffset })`). */
+  static readonly byteLength = WAIT_GROUP_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed WaitGroup needs. */
+  static readonly alignment = WAIT_GROUP_LAYOUT.alignment;
+
   readonly handle: WaitGroupHandle;
   readonly #i32: Int32Array;
 
   /**
-   * A wait group with `count` outstanding tasks (default 0) in its own shared memory.
+   * A wait group with `count` outstanding tasks (default 0): in its own
+   * shared memory, or at `byteOffset` of the caller's `buffer`
+   * (`WaitGroup.byteLength` bytes, zeroed first).
    *
-   * @throws RangeError when `count` is not an integer in 0 .. 2^31-1.
+   * @throws RangeError when `count` is not an integer in 0 .. 2^31-1;
+   * InvalidHandleError for a placement that is not a SharedArrayBuffer region
+   * of `WaitGroup.byteLength` bytes aligned to `WaitGroup.alignment`.
    */
-  constructor(count?: number);
-  /** @internal */
-  constructor(count: number | undefined, handle: WaitGroupHandle);
-  constructor(count = 0, handle?: WaitGroupHandle) {
+  constructor(count = 0, options?: Placement) {
+    let handle = attachedHandle<WaitGroupHandle>(options);
     if (handle === undefined) {
       validateCount(count, "new WaitGroup(count)", { min: 0 });
-      const region = attach(WAIT_GROUP_LAYOUT, allocate(WAIT_GROUP_LAYOUT));
+      const region = placeRegion(WAIT_GROUP_LAYOUT, options, "new WaitGroup(count, options)");
       // Not shared yet: the message that carries the handle publishes these.
       Atomics.store(region.i32, COUNT, count);
       WAIT_GROUP_KIND.writeTag(region.i32);
@@ -146,7 +163,8 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): WaitGroup {
-    return new WaitGroup(0, WAIT_GROUP_KIND.validate(handle, "WaitGroup.from(handle)"));
+    const attach = attachOptions(WAIT_GROUP_KIND.validate(handle, "WaitGroup.from(handle)"));
+    return new WaitGroup(0, attach as Placement); // the one option a user cannot spell
   }
 
   /** Outstanding tasks right now (a snapshot). */
@@ -201,23 +219,8 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
   wait(options?: WaitOptions): void {
     const deadline =
       options === undefined ? undefined : Deadline.from(options, "WaitGroup.wait options");
-    if (this.tryWait()) return;
-    const i32 = this.#i32;
-    const d = deadline ?? Deadline.after(undefined);
-    // Registers before the loads below (see the invariants).
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      const seen = Atomics.load(i32, ZEROS);
-      for (;;) {
-        if (Atomics.load(i32, COUNT) === 0 || Atomics.load(i32, ZEROS) !== seen) return;
-        d.throwIfAborted();
-        if (d.expired) throw d.timeoutError("WaitGroup.wait");
-        // Sleeps while no crossing to 0 happened; pairs with addCount's add + notify.
-        waitSync(i32, ZEROS, seen, d.remainingMs());
-      }
-    } finally {
-      Atomics.sub(i32, WAITERS, 1);
-    }
+    const wait = WaitGroupWait.begin(this.#i32, deadline ?? FOREVER, "WaitGroup.wait");
+    if (wait !== true) driveSync(wait);
   }
 
   /**
@@ -228,24 +231,62 @@ export class WaitGroup implements Shareable<WaitGroupHandle> {
   async waitAsync(options?: WaitOptions): Promise<void> {
     const deadline = Deadline.from(options, "WaitGroup.waitAsync options");
     deadline.throwIfAborted();
-    if (this.tryWait()) return;
-    const i32 = this.#i32;
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      const seen = Atomics.load(i32, ZEROS);
-      for (;;) {
-        if (Atomics.load(i32, COUNT) === 0 || Atomics.load(i32, ZEROS) !== seen) return;
-        if (deadline.expired) throw deadline.timeoutError("WaitGroup.waitAsync");
-        try {
-          // Pairs with addCount's add + notify, as in the blocking form.
-          await waitAsync(i32, ZEROS, seen, deadline.remainingMs(), deadline.signal);
-        } catch (error) {
-          deadline.throwIfAborted(); // sabkit's AbortError (cause = signal.reason)
-          throw error;
-        }
-      }
-    } finally {
-      Atomics.sub(i32, WAITERS, 1);
+    const wait = WaitGroupWait.begin(this.#i32, deadline, "WaitGroup.waitAsync");
+    if (wait !== true) await driveAsync(wait, deadline.signal);
+  }
+}
+
+/** The deadline of a wait without options (no timeout, no signal); immutable, so shared. */
+const FOREVER = Deadline.after(undefined);
+
+/**
+ * The slow path of wait and waitAsync, written once and driven by core's
+ * driveSync or driveAsync: register in WAITERS, then note ZEROS, and return
+ * once COUNT is 0 or ZEROS moved (a crossing to 0 since, even if the count
+ * rose again); otherwise sleep on ZEROS while it holds the value noted.
+ */
+export class WaitGroupWait implements WaitLoop<void> {
+  readonly i32: Int32Array;
+  readonly index = ZEROS;
+  expected = 0;
+  sleepMs = 0;
+  readonly result = undefined;
+  readonly #deadline: Deadline;
+  readonly #what: string;
+  #registered = false;
+
+  /** `true` when the count is 0 (the fast path: one load), otherwise the loop that waits for it. */
+  static begin(i32: Int32Array, deadline: Deadline, what: string): true | WaitGroupWait {
+    // Pairs with addCount's CAS of COUNT.
+    return Atomics.load(i32, COUNT) === 0 ? true : new WaitGroupWait(i32, deadline, what);
+  }
+
+  private constructor(i32: Int32Array, deadline: Deadline, what: string) {
+    this.i32 = i32;
+    this.#deadline = deadline;
+    this.#what = what;
+  }
+
+  step(): boolean {
+    const i32 = this.i32;
+    if (!this.#registered) {
+      this.#registered = true;
+      // Registers before the loads below (see the invariants).
+      Atomics.add(i32, WAITERS, 1);
+      // Pairs with addCount's add of ZEROS.
+      this.expected = Atomics.load(i32, ZEROS);
     }
+    // Pairs with addCount's CAS of COUNT and add of ZEROS.
+    if (Atomics.load(i32, COUNT) === 0 || Atomics.load(i32, ZEROS) !== this.expected) return true;
+    this.#deadline.throwIfAborted();
+    if (this.#deadline.expired) throw this.#deadline.timeoutError(this.#what);
+    // The driver sleeps while no crossing to 0 happened; pairs with addCount's add + notify.
+    this.sleepMs = this.#deadline.remainingMs();
+    return false;
+  }
+
+  finish(): void {
+    // Unregisters; a crossing to 0 that loads WAITERS later skips the notify.
+    if (this.#registered) Atomics.sub(this.i32, WAITERS, 1);
   }
 }

@@ -1,7 +1,7 @@
 import { AbortError, BrokenBarrierError, InvalidHandleError, revive, share } from "@sabkit/core";
 import { runInWorkers, type ScenarioWorker, scaled, startWorker } from "@sabkit/test-utils";
 import { describe, expect, it } from "vitest";
-import { Barrier } from "../src/index.js";
+import { Barrier, WaitGroup } from "../src/index.js";
 import { PARTIES, STATE, WAITERS } from "../src/internal.js";
 
 const scenario = new URL("./scenarios/barrier.scenario.ts", import.meta.url);
@@ -172,7 +172,7 @@ describe("bad inputs and handles", () => {
     },
   );
 
-  it("bad options", async () => {
+  it("bad options are a TypeError / RangeError", async () => {
     expect(() => new Barrier(2, { action: 5 as never })).toThrow(TypeError);
     expect(() => new Barrier(2, { timeout: -1 })).toThrow(RangeError);
     expect(() => new Barrier(2, 7 as never)).toThrow(TypeError);
@@ -191,7 +191,7 @@ describe("bad inputs and handles", () => {
     expect([a, b].sort()).toEqual([0, 1]);
   });
 
-  it("wrong kind, version, buffer, size, tag, corrupted header -> InvalidHandleError", () => {
+  it("from() refuses a handle of the wrong kind, version, buffer, size or tag, or a corrupted header, with an InvalidHandleError", () => {
     const barrier = new Barrier(2);
     const h = barrier.handle;
     for (const handle of [
@@ -211,5 +211,28 @@ describe("bad inputs and handles", () => {
     Atomics.store(w, PARTIES, 2);
     Atomics.store(w, STATE, 7); // 7 arrived of 2 parties
     expect(() => barrier.wait({ timeout: 10 })).toThrow(InvalidHandleError);
+  });
+});
+
+describe("placement in a caller's buffer", () => {
+  it("a Barrier and a WaitGroup placed side by side in one buffer work as if created alone", async () => {
+    const buffer = new SharedArrayBuffer(Barrier.byteLength + WaitGroup.byteLength);
+    new Uint8Array(buffer).fill(0xff); // garbage the placement must clear
+    const barrier = new Barrier(2, { buffer, byteOffset: 0 });
+    const group = new WaitGroup(1, { buffer, byteOffset: Barrier.byteLength });
+    expect([barrier.broken, barrier.nWaiting, group.count]).toEqual([false, 0, 1]);
+    const other = barrier.waitAsync({ timeout: 10_000 });
+    expect(Barrier.from(barrier.handle).wait({ timeout: 10_000 })).toBe(1);
+    expect(await other).toBe(0);
+    WaitGroup.from(group.handle).done();
+    group.wait({ timeout: 0 });
+  });
+
+  it("a bad placement is a typed error and writes nothing", () => {
+    const buffer = new SharedArrayBuffer(WaitGroup.byteLength);
+    expect(() => new WaitGroup(0, { buffer, byteOffset: 2 })).toThrow(InvalidHandleError);
+    expect(() => new Barrier(2, { buffer })).toThrow(InvalidHandleError); // does not fit
+    expect(() => new Barrier(2, { byteOffset: 0 })).toThrow(TypeError);
+    expect(new Int32Array(buffer).every((word) => word === 0)).toBe(true);
   });
 });

@@ -53,7 +53,7 @@ describe("WaitGroup in real workers", () => {
 });
 
 describe("WaitGroup on one thread", () => {
-  it("add, done, count, tryWait; a countdown latch from the constructor", async () => {
+  it("add and done move the count, tryWait is true at 0, and a count given to the constructor works as a countdown latch", async () => {
     const latch = new WaitGroup(2);
     expect(latch.tryWait()).toBe(false);
     const opened = latch.waitAsync({ timeout: 5_000 });
@@ -81,7 +81,7 @@ describe("WaitGroup on one thread", () => {
     expect(group.count).toBe(1);
   });
 
-  it("timeouts and aborts", async () => {
+  it("a wait times out with TimeoutError and an aborted waitAsync rejects with AbortError while tasks are outstanding", async () => {
     const group = new WaitGroup(1);
     expect(() => group.wait({ timeout: 20 })).toThrow(TimeoutError);
     await expect(group.waitAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
@@ -121,14 +121,14 @@ describe("bad inputs and handles", () => {
     expect(() => new WaitGroup(count as number)).toThrow(RangeError);
   });
 
-  it("bad wait options", async () => {
+  it("bad wait options are a TypeError / RangeError", async () => {
     const group = new WaitGroup(1);
     expect(() => group.wait({ timeout: -1 })).toThrow(RangeError);
     await expect(group.waitAsync({ timeout: Number.NaN })).rejects.toBeInstanceOf(RangeError);
     await expect(group.waitAsync({ signal: 1 as never })).rejects.toBeInstanceOf(TypeError);
   });
 
-  it("share/revive, from(), and wrong handles", () => {
+  it("a shared or revived wait group is the same group, and from() refuses wrong handles", () => {
     const group = new WaitGroup(1);
     const copy = revive<{ group: WaitGroup }>(structuredClone(share({ group }))).group;
     copy.done();

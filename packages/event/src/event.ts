@@ -34,16 +34,17 @@
  *   changed word and returns at once.
  */
 import { notify } from "@sabkit/atomics-sync-polyfill";
-import type { Handle, Shareable, WaitOptions } from "@sabkit/core";
+import type { Handle, Placement, Shareable, WaitOptions } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
   driveAsync,
   driveSync,
   type HandleKind,
+  placeRegion,
   registerKind,
   type WaitLoop,
 } from "@sabkit/core/internal";
@@ -109,13 +110,25 @@ export class Event implements Shareable<EventHandle> {
     registerKind(EVENT_KIND.kind, { from: (handle) => Event.from(handle) });
   }
 
+  /** Bytes an Event takes in a caller's buffer (`new Event({ buffer, byteOffset })`). */
+  static readonly byteLength = EVENT_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed Event needs. */
+  static readonly alignment = EVENT_LAYOUT.alignment;
+
   readonly handle: EventHandle;
   readonly #i32: Int32Array;
 
-  /** A new, clear event in its own shared memory. `handle` is for `Event.from`. */
-  constructor(handle?: EventHandle) {
+  /**
+   * A new, clear event: in its own shared memory, or at `byteOffset` of the
+   * caller's `buffer` (`Event.byteLength` bytes, zeroed first).
+   *
+   * @throws InvalidHandleError for a placement that is not a SharedArrayBuffer
+   * region of `Event.byteLength` bytes aligned to `Event.alignment`.
+   */
+  constructor(options?: Placement) {
+    let handle = attachedHandle<EventHandle>(options);
     if (handle === undefined) {
-      const region = attach(EVENT_LAYOUT, allocate(EVENT_LAYOUT));
+      const region = placeRegion(EVENT_LAYOUT, options, "new Event(options)");
       EVENT_KIND.writeTag(region.i32); // before the handle exists, so before anyone sees it
       handle = EVENT_KIND.makeHandle(region);
     }
@@ -129,7 +142,8 @@ export class Event implements Shareable<EventHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): Event {
-    return new Event(EVENT_KIND.validate(handle, "Event.from(handle)"));
+    const attach = attachOptions(EVENT_KIND.validate(handle, "Event.from(handle)"));
+    return new Event(attach as Placement); // the one option a user cannot spell
   }
 
   /** Whether the flag is set: one load, never waits. */

@@ -15,7 +15,7 @@ async function untilWaiters(event: Event, n: number): Promise<void> {
 }
 
 describe("Event on one thread", () => {
-  it("set, clear, isSet; wait returns at once when set", async () => {
+  it("set() and clear() flip isSet(), and wait returns true at once when the flag is set", async () => {
     const event = new Event();
     expect(event.isSet()).toBe(false);
     event.set();
@@ -174,5 +174,29 @@ describe("bad inputs and handles", () => {
     ]) {
       expect(() => Event.from(handle)).toThrow(InvalidHandleError);
     }
+  });
+});
+
+describe("placement in a caller's buffer", () => {
+  it("Events placed side by side in one buffer start clear and are independent of each other", () => {
+    const buffer = new SharedArrayBuffer(3 * Event.byteLength);
+    new Uint8Array(buffer).fill(0xff); // garbage the placement must clear
+    const events = [0, 1, 2].map((i) => new Event({ buffer, byteOffset: i * Event.byteLength }));
+    expect(events.map((event) => event.isSet())).toEqual([false, false, false]);
+    events[1]!.set();
+    expect(events.map((event) => event.wait({ timeout: 0 }))).toEqual([false, true, false]);
+    expect(Event.from(events[1]!.handle).isSet()).toBe(true);
+    expect(events.every((event) => event.handle.buffer === buffer)).toBe(true);
+  });
+
+  it("a bad placement is a typed error and writes nothing", () => {
+    const buffer = new SharedArrayBuffer(Event.byteLength);
+    expect(() => new Event({ buffer, byteOffset: 2 })).toThrow(InvalidHandleError); // misaligned
+    expect(() => new Event({ buffer, byteOffset: 4 })).toThrow(InvalidHandleError); // does not fit
+    expect(
+      () => new Event({ buffer: new ArrayBuffer(64) as unknown as SharedArrayBuffer }),
+    ).toThrow(InvalidHandleError);
+    expect(() => new Event({ byteOffset: 0 })).toThrow(TypeError); // an offset without a buffer
+    expect(new Int32Array(buffer).every((word) => word === 0)).toBe(true);
   });
 });

@@ -8,8 +8,9 @@
  * (the same object, or two revivals of one lock) is acquired once.
  */
 import { Guard, OwnerDiedError, type WaitOptions } from "@sabkit/core";
-import { Deadline } from "@sabkit/core/internal";
-import { isLockable, type Lockable, ORDER_KEY } from "./lockable.js";
+import { Deadline, driveAsync, driveSync, type WaitLoop } from "@sabkit/core/internal";
+import { BEGIN_ACQUIRE, END_ACQUIRE, isLockable, type Lockable, ORDER_KEY } from "./lockable.js";
+import { ASYNC_SPIN_LIMIT, LockWait, SPIN_LIMIT } from "./mutex.js";
 
 function ordered(locks: Iterable<Lockable>, what: string): Lockable[] {
   if (locks === null || typeof locks !== "object" || !(Symbol.iterator in locks)) {
@@ -50,27 +51,84 @@ function ownerDied(first: OwnerDiedError, guards: Guard[]): OwnerDiedError<Guard
   return error;
 }
 
+/**
+ * The acquisitions of one `Lock.all` call as one wait: each lock in order,
+ * by its fast path or by stepping its LockWait (whose word this loop sleeps
+ * on meanwhile). An owner's death on one lock is remembered and thrown once
+ * all are held; any other error releases what it holds (`finish`).
+ */
+class AllWait implements WaitLoop<Guard> {
+  result!: Guard;
+  readonly #locks: Lockable[];
+  readonly #deadline: Deadline;
+  readonly #spinLimit: number;
+  readonly #guards: Guard[] = [];
+  #next = 0;
+  #wait: LockWait | undefined;
+  #died: OwnerDiedError | undefined;
+  #done = false;
+
+  constructor(locks: Lockable[], deadline: Deadline, spinLimit: number) {
+    this.#locks = locks;
+    this.#deadline = deadline;
+    this.#spinLimit = spinLimit;
+  }
+
+  // The sleep of the lock being waited for (step() returned false, so there is one).
+  get i32(): Int32Array {
+    return this.#wait!.i32;
+  }
+  get index(): number {
+    return this.#wait!.index;
+  }
+  get expected(): number {
+    return this.#wait!.expected;
+  }
+  get sleepMs(): number {
+    return this.#wait!.sleepMs;
+  }
+
+  step(): boolean {
+    for (;;) {
+      const wait = this.#wait;
+      if (wait !== undefined) {
+        if (!wait.step()) return false;
+        this.#wait = undefined;
+        wait.finish();
+        this.#end(this.#locks[this.#next - 1]!, wait.result);
+      } else if (this.#next < this.#locks.length) {
+        const begun = this.#locks[this.#next++]![BEGIN_ACQUIRE](this.#deadline, this.#spinLimit);
+        if (begun instanceof LockWait) this.#wait = begun;
+        else this.#guards.push(begun);
+      } else {
+        this.#done = true; // the caller holds every lock now, whatever is thrown
+        if (this.#died !== undefined) throw ownerDied(this.#died, this.#guards);
+        this.result = combined(this.#guards);
+        return true;
+      }
+    }
+  }
+
+  finish(): void {
+    this.#wait?.finish();
+    if (!this.#done) releaseAll(this.#guards);
+  }
+
+  #end(lock: Lockable, deadOwner: number): void {
+    try {
+      this.#guards.push(lock[END_ACQUIRE](deadOwner));
+    } catch (error) {
+      if (!(error instanceof OwnerDiedError) || !(error.guard instanceof Guard)) throw error;
+      this.#died ??= error;
+      this.#guards.push(error.guard);
+    }
+  }
+}
+
 export function acquireAll(locks: Iterable<Lockable>, options?: WaitOptions): Guard {
   const list = ordered(locks, "Lock.all");
   const deadline = Deadline.from(options, "Lock.all options");
-  const guards: Guard[] = [];
-  let died: OwnerDiedError | undefined;
-  try {
-    for (const lock of list) {
-      try {
-        guards.push(lock.acquire({ timeout: deadline.remainingMs(), signal: deadline.signal }));
-      } catch (error) {
-        if (!(error instanceof OwnerDiedError) || !(error.guard instanceof Guard)) throw error;
-        died ??= error;
-        guards.push(error.guard);
-      }
-    }
-  } catch (error) {
-    releaseAll(guards);
-    throw error;
-  }
-  if (died !== undefined) throw ownerDied(died, guards);
-  return combined(guards);
+  return driveSync(new AllWait(list, deadline, SPIN_LIMIT));
 }
 
 export async function acquireAllAsync(
@@ -79,24 +137,5 @@ export async function acquireAllAsync(
 ): Promise<Guard> {
   const list = ordered(locks, "Lock.allAsync");
   const deadline = Deadline.from(options, "Lock.allAsync options");
-  const guards: Guard[] = [];
-  let died: OwnerDiedError | undefined;
-  try {
-    for (const lock of list) {
-      try {
-        guards.push(
-          await lock.acquireAsync({ timeout: deadline.remainingMs(), signal: deadline.signal }),
-        );
-      } catch (error) {
-        if (!(error instanceof OwnerDiedError) || !(error.guard instanceof Guard)) throw error;
-        died ??= error;
-        guards.push(error.guard);
-      }
-    }
-  } catch (error) {
-    releaseAll(guards);
-    throw error;
-  }
-  if (died !== undefined) throw ownerDied(died, guards);
-  return combined(guards);
+  return driveAsync(new AllWait(list, deadline, ASYNC_SPIN_LIMIT), deadline.signal);
 }

@@ -39,25 +39,30 @@
  * - notify wakes every sleeper on HEAD; those whose ticket was not reached
  *   sleep again (one wasted wake-up each, the price of exact counts).
  */
-import { waitAsync, waitSync, notify as wake } from "@sabkit/atomics-sync-polyfill";
+import { notify as wake } from "@sabkit/atomics-sync-polyfill";
 import {
   AbortError,
   type Guard,
   type Handle,
   InvalidHandleError,
   NotOwnerError,
+  type Placement,
   SabkitError,
   type Shareable,
   type WaitOptions,
 } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
+  placeRegion,
   registerKind,
   validateCount,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 import { Lock } from "./lock.js";
 import {
@@ -97,8 +102,6 @@ const KIND = defineKind<ConditionHandle>({
   layout: CONDITION_LAYOUT,
 });
 
-let reviving: { handle: ConditionHandle; lock: Lock | RLock } | undefined;
-
 /**
  * A condition variable: wait until another worker signals that some shared
  * state changed. Always used with its lock held.
@@ -124,29 +127,39 @@ export class Condition implements Shareable<ConditionHandle> {
     registerKind(KIND.kind, { from: (handle) => Condition.from(handle) });
   }
 
+  /** Bytes a Condition takes in a caller's buffer (`new Condition(lock, { buffer, byteOffset })`); its lock is placed on its own. */
+  static readonly byteLength = CONDITION_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed Condition needs. */
+  static readonly alignment = CONDITION_LAYOUT.alignment;
+
   readonly handle: ConditionHandle;
   readonly #i32: Int32Array;
   readonly #lock: Lock | RLock;
 
-  /** A new condition over `lock` (a new RLock by default, as in Python). */
-  constructor(lock?: Lock | RLock) {
-    const revived = reviving;
-    reviving = undefined;
-    if (revived !== undefined) {
-      this.handle = revived.handle;
-      this.#lock = revived.lock;
-    } else {
-      if (lock !== undefined && !isLockable(lock)) {
-        throw new TypeError(
-          "new Condition(lock): lock must be a Lock or RLock of @sabkit/lock, or undefined for a new RLock",
-        );
-      }
-      this.#lock = lock ?? new RLock();
-      const region = attach(CONDITION_LAYOUT, allocate(CONDITION_LAYOUT));
-      KIND.writeTag(region.i32);
-      this.handle = KIND.makeHandle(region, { lock: this.#lock.handle });
+  /**
+   * A new condition over `lock` (a new RLock by default, as in Python): in
+   * its own shared memory, or at `byteOffset` of the caller's `buffer`
+   * (`Condition.byteLength` bytes, zeroed first).
+   *
+   * @throws TypeError when `lock` is not a Lock or RLock; InvalidHandleError
+   * for a placement that is not a SharedArrayBuffer region of
+   * `Condition.byteLength` bytes aligned to `Condition.alignment`.
+   */
+  constructor(lock?: Lock | RLock, options?: Placement) {
+    if (lock !== undefined && !isLockable(lock)) {
+      throw new TypeError(
+        "new Condition(lock): lock must be a Lock or RLock of @sabkit/lock, or undefined for a new RLock",
+      );
     }
-    this.#i32 = KIND.attachHandle(this.handle, "Condition.from(handle)");
+    let handle = attachedHandle<ConditionHandle>(options);
+    this.#lock = lock ?? new RLock();
+    if (handle === undefined) {
+      const region = placeRegion(CONDITION_LAYOUT, options, "new Condition(lock, options)");
+      KIND.writeTag(region.i32);
+      handle = KIND.makeHandle(region, { lock: this.#lock.handle });
+    }
+    this.handle = handle;
+    this.#i32 = KIND.attachHandle(handle, "Condition.from(handle)");
   }
 
   /**
@@ -161,12 +174,7 @@ export class Condition implements Shareable<ConditionHandle> {
       lockHandle !== null && typeof lockHandle === "object" && lockHandle.kind === "rlock"
         ? RLock.from(lockHandle)
         : Lock.from(lockHandle);
-    reviving = { handle: checked, lock };
-    try {
-      return new Condition();
-    } finally {
-      reviving = undefined;
-    }
+    return new Condition(lock, attachOptions(checked) as Placement); // the one option a user cannot spell
   }
 
   /** The condition's lock. */
@@ -204,54 +212,37 @@ export class Condition implements Shareable<ConditionHandle> {
    * while we waited to re-acquire it (held again: repair, then release as usual).
    */
   wait(options?: WaitOptions): boolean {
-    const deadline = Deadline.from(options, "Condition.wait options");
-    const ticket = this.#enqueue("wait");
-    const saved = this.#lock[RELEASE_SAVE]();
+    const wait = this.#begin(Deadline.from(options, "Condition.wait options"), "wait");
     let notified = false;
     try {
-      for (;;) {
-        // Pairs with the store of HEAD in notify.
-        const head = Atomics.load(this.#i32, HEAD);
-        if (((head - ticket) | 0) > 0) {
-          notified = true;
-          break;
-        }
-        if (deadline.signal?.aborted || deadline.expired) break;
-        waitSync(this.#i32, HEAD, head, deadline.remainingMs());
-      }
+      notified = driveSync(wait);
     } finally {
-      this.#restore(saved, ticket, notified, deadline);
+      this.#restore(wait, notified);
     }
-    return this.#result(ticket, notified, deadline);
+    return this.#result(wait, notified);
   }
 
   /** {@link Condition.wait} without blocking the thread. */
   async waitAsync(options?: WaitOptions): Promise<boolean> {
-    const deadline = Deadline.from(options, "Condition.waitAsync options");
-    const ticket = this.#enqueue("waitAsync");
-    const saved = this.#lock[RELEASE_SAVE]();
+    const wait = this.#begin(Deadline.from(options, "Condition.waitAsync options"), "waitAsync");
     let notified = false;
     try {
-      for (;;) {
-        // Pairs with the store of HEAD in notify.
-        const head = Atomics.load(this.#i32, HEAD);
-        if (((head - ticket) | 0) > 0) {
-          notified = true;
-          break;
-        }
-        if (deadline.signal?.aborted || deadline.expired) break;
-        try {
-          await waitAsync(this.#i32, HEAD, head, deadline.remainingMs(), deadline.signal);
-        } catch (error) {
-          if (!deadline.signal?.aborted) throw error;
-        }
-      }
+      notified = await driveAsync(wait, wait.deadline.signal);
     } catch (error) {
-      await this.#restoreAsync(saved, ticket, notified, deadline);
-      throw error;
+      // An abort: like a timeout, re-acquire first (#result then throws AbortError).
+      if (!wait.deadline.signal?.aborted) {
+        await this.#restoreAsync(wait, false);
+        throw error;
+      }
     }
-    await this.#restoreAsync(saved, ticket, notified, deadline);
-    return this.#result(ticket, notified, deadline);
+    await this.#restoreAsync(wait, notified);
+    return this.#result(wait, notified);
+  }
+
+  /** Takes a ticket and releases the lock: the wait that follows sleeps on HEAD. */
+  #begin(deadline: Deadline, method: string): ConditionWait {
+    const ticket = this.#enqueue(method);
+    return new ConditionWait(this.#i32, ticket, this.#lock[RELEASE_SAVE](), deadline);
   }
 
   /**
@@ -372,29 +363,24 @@ export class Condition implements Shareable<ConditionHandle> {
     else Atomics.and(this.#i32, word, ~mask);
   }
 
-  #restore(saved: number, ticket: number, notified: boolean, deadline: Deadline): void {
+  #restore(wait: ConditionWait, notified: boolean): void {
     try {
-      this.#lock[ACQUIRE_RESTORE](saved);
+      this.#lock[ACQUIRE_RESTORE](wait.saved);
     } finally {
-      this.#settle(ticket, notified, deadline);
+      this.#settle(wait.ticket, notified);
     }
   }
 
-  async #restoreAsync(
-    saved: number,
-    ticket: number,
-    notified: boolean,
-    deadline: Deadline,
-  ): Promise<void> {
+  async #restoreAsync(wait: ConditionWait, notified: boolean): Promise<void> {
     try {
-      await this.#lock[ACQUIRE_RESTORE_ASYNC](saved);
+      await this.#lock[ACQUIRE_RESTORE_ASYNC](wait.saved);
     } finally {
-      this.#settle(ticket, notified, deadline);
+      this.#settle(wait.ticket, notified);
     }
   }
 
   /** Lock held again: a waiter that was not notified cancels its ticket. */
-  #settle(ticket: number, notified: boolean, _deadline: Deadline): void {
+  #settle(ticket: number, notified: boolean): void {
     if (notified) return;
     // Under the lock: pairs with the notifier's store.
     const head = Atomics.load(this.#i32, HEAD);
@@ -402,7 +388,7 @@ export class Condition implements Shareable<ConditionHandle> {
     this.#setCancelled(ticket, true);
   }
 
-  #result(ticket: number, notified: boolean, deadline: Deadline): boolean {
+  #result({ ticket, deadline }: ConditionWait, notified: boolean): boolean {
     const late = !notified && ((Atomics.load(this.#i32, HEAD) - ticket) | 0) > 0;
     const wasNotified = notified || late;
     if (deadline.signal?.aborted) {
@@ -411,6 +397,42 @@ export class Condition implements Shareable<ConditionHandle> {
       throw new AbortError(deadline.signal.reason);
     }
     return wasNotified;
+  }
+}
+
+/**
+ * The sleep of wait / waitAsync (with the lock released), written once and
+ * driven by core's driveSync or driveAsync: done with `true` once HEAD has
+ * passed the ticket (notified), with `false` once the deadline passes or the
+ * signal aborts (the caller re-acquires the lock either way). Sleeps on HEAD
+ * while it holds the value seen (see the no-lost-wake-up invariant).
+ */
+class ConditionWait implements WaitLoop<boolean> {
+  readonly i32: Int32Array;
+  readonly index = HEAD;
+  expected = 0;
+  sleepMs = 0;
+  result = false;
+  readonly ticket: number;
+  /** What ACQUIRE_RESTORE gives back to the lock (its recursion depth). */
+  readonly saved: number;
+  readonly deadline: Deadline;
+
+  constructor(i32: Int32Array, ticket: number, saved: number, deadline: Deadline) {
+    this.i32 = i32;
+    this.ticket = ticket;
+    this.saved = saved;
+    this.deadline = deadline;
+  }
+
+  step(): boolean {
+    // Pairs with the store of HEAD in notify.
+    const head = Atomics.load(this.i32, HEAD);
+    if (((head - this.ticket) | 0) > 0) return (this.result = true);
+    if (this.deadline.signal?.aborted || this.deadline.expired) return !(this.result = false);
+    this.expected = head;
+    this.sleepMs = this.deadline.remainingMs();
+    return false;
   }
 }
 

@@ -6,13 +6,11 @@
  * no-lost-wake-up argument are at the top of mutex.ts (Lock and RLock share
  * them; the tag tells them apart).
  */
-import type { Guard, Shareable, WaitOptions } from "@sabkit/core";
-import { allocate, attach, registerKind } from "@sabkit/core/internal";
+import type { Guard, Placement, Shareable, WaitOptions } from "@sabkit/core";
+import { attachedHandle, attachOptions, registerKind } from "@sabkit/core/internal";
 import { acquireAll, acquireAllAsync } from "./all.js";
-import { type Lockable, type LockOptions, MutexBase, parseLockOptions } from "./lockable.js";
-import { initMutex, LOCK_KIND, type LockHandle, MUTEX_LAYOUT } from "./mutex.js";
-
-let reviving: LockHandle | undefined;
+import { createMutex, type Lockable, type LockOptions, MutexBase } from "./lockable.js";
+import { LOCK_KIND, type LockHandle, MUTEX_LAYOUT } from "./mutex.js";
 
 /**
  * A mutual-exclusion lock shared by workers. Not recursive: acquiring it
@@ -36,17 +34,21 @@ export class Lock extends MutexBase implements Shareable<LockHandle> {
   /** The structured-cloneable handle; `Lock.from(handle)` revives it in another worker. */
   readonly handle: LockHandle;
 
-  /** A new, free lock in its own shared memory. */
-  constructor(options?: LockOptions) {
-    let handle = reviving;
-    reviving = undefined;
-    if (handle === undefined) {
-      const { name, detectDeadlocks } = parseLockOptions(options, "new Lock(options)");
-      const region = attach(MUTEX_LAYOUT, allocate(MUTEX_LAYOUT));
-      LOCK_KIND.writeTag(region.i32);
-      initMutex(region.i32, detectDeadlocks);
-      handle = LOCK_KIND.makeHandle(region, name === undefined ? undefined : { name });
-    }
+  /** Bytes a Lock takes in a caller's buffer (`new Lock({ buffer, byteOffset })`). */
+  static readonly byteLength = MUTEX_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed Lock needs. */
+  static readonly alignment = MUTEX_LAYOUT.alignment;
+
+  /**
+   * A new, free lock: in its own shared memory, or at `byteOffset` of the
+   * caller's `buffer` (`Lock.byteLength` bytes, zeroed first).
+   *
+   * @throws TypeError for bad options; InvalidHandleError for a placement that
+   * is not a SharedArrayBuffer region of `Lock.byteLength` bytes aligned to `Lock.alignment`.
+   */
+  constructor(options?: LockOptions & Placement) {
+    const handle =
+      attachedHandle<LockHandle>(options) ?? createMutex(LOCK_KIND, options, "new Lock(options)");
     super(handle, false, LOCK_KIND, "Lock");
     this.handle = handle;
   }
@@ -57,12 +59,8 @@ export class Lock extends MutexBase implements Shareable<LockHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): Lock {
-    reviving = LOCK_KIND.validate(handle, "Lock.from(handle)");
-    try {
-      return new Lock();
-    } finally {
-      reviving = undefined;
-    }
+    const attach = attachOptions(LOCK_KIND.validate(handle, "Lock.from(handle)"));
+    return new Lock(attach as Placement); // the one option a user cannot spell
   }
 
   /**

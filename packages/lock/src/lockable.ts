@@ -4,28 +4,37 @@
  * (symbol-keyed methods, so they stay out of the public surface).
  */
 import {
-  AbortError,
   Guard,
   InvalidHandleError,
   isThreadAlive,
   NotOwnerError,
   OwnerDiedError,
+  type Placement,
   threadIdentity,
   type WaitOptions,
 } from "@sabkit/core";
-import { Deadline, type HandleKind, parseWaitOptions } from "@sabkit/core/internal";
+import {
+  Deadline,
+  driveAsync,
+  driveSync,
+  type HandleKind,
+  parseWaitOptions,
+  placeRegion,
+} from "@sabkit/core/internal";
 import { lockLabel, rememberLock, threadLabel } from "./deadlock.js";
 import {
+  ASYNC_SPIN_LIMIT,
   acquired,
   DEPTH,
   FREE,
+  initMutex,
   type LockHandle,
   type LockInfo,
-  type LockWait,
-  lockSlow,
-  lockSlowAsync,
+  LockWait,
+  MUTEX_LAYOUT,
   type RLockHandle,
   readKey,
+  SPIN_LIMIT,
   STATE,
   tryLock,
   unlock,
@@ -50,6 +59,11 @@ export const OWNED: unique symbol = Symbol("sabkit.lock.owned");
 export const RELEASE_SAVE: unique symbol = Symbol("sabkit.lock.releaseSave");
 export const ACQUIRE_RESTORE: unique symbol = Symbol("sabkit.lock.acquireRestore");
 export const ACQUIRE_RESTORE_ASYNC: unique symbol = Symbol("sabkit.lock.acquireRestoreAsync");
+export const BEGIN_ACQUIRE: unique symbol = Symbol("sabkit.lock.beginAcquire");
+export const END_ACQUIRE: unique symbol = Symbol("sabkit.lock.endAcquire");
+
+/** The deadline of an acquire without options (no timeout, no signal); immutable, so shared. */
+const FOREVER = Deadline.after(undefined);
 
 /** A Lock or an RLock, as Condition and Lock.all see it. */
 export interface Lockable {
@@ -66,6 +80,15 @@ export interface Lockable {
   /** Acquires again (forever) and restores the recursion depth. */
   [ACQUIRE_RESTORE](saved: number): void;
   [ACQUIRE_RESTORE_ASYNC](saved: number): Promise<void>;
+  /**
+   * The fast path of an acquisition: the guard if the lock was taken at
+   * once, else the wait that takes it (drive it, then {@link END_ACQUIRE}).
+   *
+   * @throws AbortError when the deadline's signal was aborted.
+   */
+  [BEGIN_ACQUIRE](deadline: Deadline, spinLimit: number): Guard | LockWait;
+  /** The guard of a finished wait (`deadOwner` = its result); throws OwnerDiedError after a takeover. */
+  [END_ACQUIRE](deadOwner: number): Guard;
 }
 
 export function isLockable(value: unknown): value is Lockable {
@@ -93,6 +116,23 @@ export function parseLockOptions(
     );
   }
   return { name, detectDeadlocks: detectDeadlocks === true };
+}
+
+/**
+ * The handle of a new Lock or RLock of `kind`: its words initialized in
+ * fresh memory or at the caller's placement (core's placeRegion), before the
+ * handle exists.
+ */
+export function createMutex<H extends LockHandle | RLockHandle>(
+  kind: HandleKind<H>,
+  options: (LockOptions & Placement) | undefined,
+  what: string,
+): H {
+  const { name, detectDeadlocks } = parseLockOptions(options, what);
+  const region = placeRegion(MUTEX_LAYOUT, options, what);
+  kind.writeTag(region.i32);
+  initMutex(region.i32, detectDeadlocks);
+  return kind.makeHandle(region, (name === undefined ? undefined : { name }) as never);
 }
 
 /**
@@ -150,16 +190,8 @@ export abstract class MutexBase implements Lockable {
    * RangeError / TypeError for bad options.
    */
   acquire(options?: WaitOptions): Guard {
-    const parsed =
-      options === undefined
-        ? undefined
-        : parseWaitOptions(options, `${this.#what("acquire")} options`);
-    if (parsed?.signal?.aborted) throw new AbortError(parsed.signal.reason);
-    const me = threadIdentity();
-    if (this.#reenter(me)) return this.#guard();
-    if (tryLock(this.#i32, me)) return this.#first();
-    const deadline = Deadline.after(parsed?.timeoutMs, parsed?.signal);
-    return this.#afterSlow(lockSlow(this.#info, me, deadline));
+    const begun = this[BEGIN_ACQUIRE](this.#deadline(options, "acquire"), SPIN_LIMIT);
+    return begun instanceof LockWait ? this[END_ACQUIRE](driveSync(begun)) : begun;
   }
 
   /**
@@ -169,16 +201,30 @@ export abstract class MutexBase implements Lockable {
    * {@link MutexBase.acquire}, as rejections.
    */
   async acquireAsync(options?: WaitOptions): Promise<Guard> {
-    const parsed =
-      options === undefined
-        ? undefined
-        : parseWaitOptions(options, `${this.#what("acquireAsync")} options`);
-    if (parsed?.signal?.aborted) throw new AbortError(parsed.signal.reason);
+    const deadline = this.#deadline(options, "acquireAsync");
+    const begun = this[BEGIN_ACQUIRE](deadline, ASYNC_SPIN_LIMIT);
+    if (!(begun instanceof LockWait)) return begun;
+    return this[END_ACQUIRE](await driveAsync(begun, deadline.signal));
+  }
+
+  [BEGIN_ACQUIRE](deadline: Deadline, spinLimit: number): Guard | LockWait {
+    deadline.throwIfAborted();
     const me = threadIdentity();
     if (this.#reenter(me)) return this.#guard();
     if (tryLock(this.#i32, me)) return this.#first();
-    const deadline = Deadline.after(parsed?.timeoutMs, parsed?.signal);
-    return this.#afterSlow(await lockSlowAsync(this.#info, me, deadline));
+    return new LockWait(this.#info, me, deadline, spinLimit);
+  }
+
+  [END_ACQUIRE](deadOwner: number): Guard {
+    if (this.#recursive) this.#i32[DEPTH] = 1; // the slow path counted SEQ
+    if (deadOwner !== 0) throw this.#ownerDied(deadOwner);
+    return this.#guard();
+  }
+
+  #deadline(options: WaitOptions | undefined, method: string): Deadline {
+    if (options === undefined) return FOREVER;
+    const parsed = parseWaitOptions(options, `${this.#what(method)} options`);
+    return Deadline.after(parsed.timeoutMs, parsed.signal);
   }
 
   /**
@@ -240,27 +286,27 @@ export abstract class MutexBase implements Lockable {
   }
 
   [ACQUIRE_RESTORE](saved: number): void {
-    const me = threadIdentity();
-    if (tryLock(this.#i32, me)) {
-      acquired(this.#i32);
-      this.#restore(saved);
-      return;
-    }
-    const wait = lockSlow(this.#info, me, Deadline.after(undefined));
-    this.#restore(saved);
-    if (wait.deadOwner !== 0) throw this.#ownerDied(wait.deadOwner);
+    const wait = this.#beginRestore(saved, SPIN_LIMIT);
+    if (wait !== undefined) this.#endRestore(saved, driveSync(wait));
   }
 
   async [ACQUIRE_RESTORE_ASYNC](saved: number): Promise<void> {
+    const wait = this.#beginRestore(saved, ASYNC_SPIN_LIMIT);
+    if (wait !== undefined) this.#endRestore(saved, await driveAsync(wait));
+  }
+
+  /** Takes the lock back at once (and restores `saved`), or returns the wait that takes it (forever). */
+  #beginRestore(saved: number, spinLimit: number): LockWait | undefined {
     const me = threadIdentity();
-    if (tryLock(this.#i32, me)) {
-      acquired(this.#i32);
-      this.#restore(saved);
-      return;
-    }
-    const wait = await lockSlowAsync(this.#info, me, Deadline.after(undefined));
+    if (!tryLock(this.#i32, me)) return new LockWait(this.#info, me, FOREVER, spinLimit);
+    acquired(this.#i32);
     this.#restore(saved);
-    if (wait.deadOwner !== 0) throw this.#ownerDied(wait.deadOwner);
+    return undefined;
+  }
+
+  #endRestore(saved: number, deadOwner: number): void {
+    this.#restore(saved);
+    if (deadOwner !== 0) throw this.#ownerDied(deadOwner);
   }
 
   #restore(saved: number): void {
@@ -284,12 +330,6 @@ export abstract class MutexBase implements Lockable {
   }
 
   #guard(): Guard {
-    return new Guard(() => this.release());
-  }
-
-  #afterSlow(wait: LockWait): Guard {
-    if (this.#recursive) this.#i32[DEPTH] = 1; // the slow path counted SEQ
-    if (wait.deadOwner !== 0) throw this.#ownerDied(wait.deadOwner);
     return new Guard(() => this.release());
   }
 

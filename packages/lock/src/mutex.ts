@@ -67,7 +67,7 @@
  * dead owner's lock is taken over by CAS(dead -> me): exactly one acquirer
  * wins and gets OwnerDiedError; the lock stays held by it.
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { notify, waitSync } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import { AbortError, type Handle, InvalidHandleError, isThreadAlive } from "@sabkit/core";
 import {
@@ -78,6 +78,7 @@ import {
   defineLayout,
   LIVENESS_POLL_MS,
   setWaitingFor,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 import { findCycle, selfDeadlock } from "./deadlock.js";
 
@@ -212,16 +213,6 @@ function handOff(i32: Int32Array): boolean {
   return true;
 }
 
-/** How one slow-path step ended. */
-export enum Step {
-  /** The caller owns the lock now. */
-  Acquired = 0,
-  /** The caller took over a dead owner's lock (`deadOwner`); it owns it now. */
-  OwnerDied = 1,
-  /** Sleep on STATE while it holds `expected`, for at most `sleepMs`. */
-  Sleep = 2,
-}
-
 /** What a lock's slow path needs to know about the lock, for errors. */
 export interface LockInfo {
   readonly i32: Int32Array;
@@ -232,16 +223,21 @@ export interface LockInfo {
 }
 
 /**
- * The state of one waiting acquisition, shared by the blocking and the async
- * slow paths: each calls `step()` and sleeps (waitSync / waitAsync) on
- * `expected` for `sleepMs` when it says so, until it returns Acquired or
- * OwnerDied (or throws TimeoutError / AbortError / DeadlockError, having
- * cleaned up).
+ * One waiting acquisition: the slow path of acquire and acquireAsync,
+ * written once and driven by core's driveSync (SPIN_LIMIT spins) or
+ * driveAsync (ASYNC_SPIN_LIMIT), and by the model tests. `step()` ends
+ * with the lock owned (`result` = the dead owner it took over, or 0), or
+ * sleeps on STATE while it holds the owner seen; it throws TimeoutError /
+ * AbortError / DeadlockError having cleaned up. `finish()` (always called)
+ * gives up a pending hand-off request and leaves WAITERS.
  */
-export class LockWait {
+export class LockWait implements WaitLoop<number> {
+  readonly i32: Int32Array;
+  readonly index = STATE;
   expected = 0;
   sleepMs = 0;
-  deadOwner = 0;
+  /** 0, or the dead owner whose lock this wait took over (the caller gets OwnerDiedError). */
+  result = 0;
   readonly #info: LockInfo;
   readonly #me: number;
   readonly #deadline: Deadline;
@@ -251,13 +247,12 @@ export class LockWait {
   #spins = 0;
   #registered = false;
   #heir = false;
-  /** Set when a timeout/abort came after our hand-off request was consumed. */
-  #pending: Error | undefined;
   #seenEpoch = Number.NaN;
   #publishedOwner = 0;
   #suspect: string | undefined;
 
   constructor(info: LockInfo, me: number, deadline: Deadline, spinLimit: number) {
+    this.i32 = info.i32;
     this.#info = info;
     this.#me = me;
     this.#deadline = deadline;
@@ -268,41 +263,36 @@ export class LockWait {
     this.#seqStart = Atomics.load(info.i32, SEQ);
   }
 
-  /** An error to throw once the lock has been released again (late timeout/abort of an heir). */
-  get pendingError(): Error | undefined {
-    return this.#pending;
-  }
-
-  step(): Step {
-    const i32 = this.#info.i32;
+  // One pass of the acquisition protocol (see the module comment): its
+  // checks are ordered (free, ours, deadline, dead owner, spin, register,
+  // hand-off, sleep) and read one owner value; split, that order would be
+  // spread over several functions.
+  step(): boolean {
+    const i32 = this.i32;
     const me = this.#me;
     for (;;) {
       // Pairs with the owner's stores of FREE / heir and the acquire CASes.
       const owner = Atomics.load(i32, STATE);
       if (owner === FREE) {
-        if (tryLock(i32, me)) return this.#done(Step.Acquired);
+        if (tryLock(i32, me)) return this.#done(0);
         continue; // someone else took it between the load and the CAS
       }
       if (owner === me) {
         // Only an heir is handed the lock; otherwise this thread holds it already.
-        if (this.#heir) return this.#done(Step.Acquired);
+        if (this.#heir) return this.#done(0);
         this.#leave();
         throw selfDeadlock(this.#info, me);
       }
-      if (this.#pending === undefined) {
-        if (this.#deadline.signal?.aborted) this.#giveUp(this.#deadline.signal.reason, true);
-        else if (this.#deadline.expired) this.#giveUp(undefined, false);
-        if (this.#pending !== undefined) continue; // must still take the handed-off lock
+      if (this.#deadline.signal?.aborted) this.#giveUp(abortError(this.#deadline.signal.reason));
+      if (this.#deadline.expired) {
+        this.#giveUp(this.#deadline.timeoutError(`${this.#info.what} on ${this.#info.label}`));
       }
       const epoch = deathEpoch();
       if (epoch !== this.#seenEpoch) {
         this.#seenEpoch = epoch;
         if (isThreadAlive(owner) === false) {
           // Takes over the dead owner's lock: exactly one acquirer's CAS wins.
-          if (Atomics.compareExchange(i32, STATE, owner, me) === owner) {
-            this.deadOwner = owner;
-            return this.#done(Step.OwnerDied);
-          }
+          if (Atomics.compareExchange(i32, STATE, owner, me) === owner) return this.#done(owner);
           continue;
         }
       }
@@ -320,7 +310,6 @@ export class LockWait {
       }
       if (!this.#heir && this.#overtaken() >= HANDOFF_AFTER) this.#askForHandOff();
       let sleepMs = this.#deadline.remainingMs();
-      if (this.#pending !== undefined) sleepMs = LIVENESS_POLL_MS;
       if (isThreadAlive(owner) !== undefined || this.#heir) {
         sleepMs = Math.min(sleepMs, LIVENESS_POLL_MS);
       }
@@ -330,8 +319,14 @@ export class LockWait {
       }
       this.expected = owner;
       this.sleepMs = sleepMs;
-      return Step.Sleep;
+      return false;
     }
+  }
+
+  /** However the wait ended: no hand-off request left behind, WAITERS and the wait-for entry undone. */
+  finish(): void {
+    this.#retractHandOff();
+    this.#leave();
   }
 
   /** Acquisitions by others since this wait began (from SEQ). */
@@ -353,42 +348,54 @@ export class LockWait {
     this.#heir = Atomics.compareExchange(i32, HEIR, 0, this.#me) === 0;
   }
 
-  /** A timeout or abort: leave, unless our hand-off is already under way. */
-  #giveUp(reason: unknown, aborted: boolean): void {
-    const error = aborted
-      ? abortError(reason)
-      : this.#deadline.timeoutError(`${this.#info.what} on ${this.#info.label}`);
-    if (this.#heir) {
-      // Retracts the request; fails only if an owner consumed it, in which
-      // case STATE becomes our identity at once: take the lock, release it,
-      // then throw (see pendingError).
-      if (Atomics.compareExchange(this.#info.i32, HEIR, this.#me, 0) !== this.#me) {
-        this.#pending = error;
-        return;
-      }
-      this.#heir = false;
-    }
+  /** A timeout or abort: leave (returning a lock already handed to us), then throw. */
+  #giveUp(error: Error): never {
+    this.#retractHandOff();
     this.#leave();
     throw error;
   }
 
-  #done(step: Step): Step {
+  /**
+   * Withdraws our hand-off request, if any. If an owner consumed it first,
+   * the lock is ours at once (the owner stores STATE = us right after its
+   * CAS of HEIR): take it and release it, so that it is never left with a
+   * thread that does not know it holds it.
+   */
+  #retractHandOff(): void {
+    if (!this.#heir) return;
+    this.#heir = false;
+    const i32 = this.i32;
+    // Fails only if an owner's CAS in handOff consumed the request first.
+    if (Atomics.compareExchange(i32, HEIR, this.#me, 0) === this.#me) return;
+    for (let spins = 0; ; spins++) {
+      // Pairs with the handing owner's store of STATE = heir.
+      const owner = Atomics.load(i32, STATE);
+      if (owner === this.#me) break;
+      // An owner that died between its two writes had finished its critical
+      // section (it was releasing): take the lock over and release it.
+      if (isThreadAlive(owner) === false) {
+        if (Atomics.compareExchange(i32, STATE, owner, this.#me) === owner) break;
+        continue;
+      }
+      // The store follows the owner's CAS: wait briefly, spinning first.
+      if (spins < SPIN_LIMIT) spinWait(spins);
+      else waitSync(i32, STATE, owner, LIVENESS_POLL_MS);
+    }
+    acquired(i32);
+    unlock(i32);
+  }
+
+  #done(deadOwner: number): true {
     if (this.#heir) {
       // We own the lock: clear our request if a release did not consume it
       // (only an owner consumes it, and we are the owner now).
-      Atomics.compareExchange(this.#info.i32, HEIR, this.#me, 0);
+      Atomics.compareExchange(this.i32, HEIR, this.#me, 0);
       this.#heir = false;
     }
     this.#leave();
-    acquired(this.#info.i32);
-    return step;
-  }
-
-  /** Leaves after an unexpected error of the wait layer (gives up any hand-off request first). */
-  abandon(): void {
-    if (this.#heir) Atomics.compareExchange(this.#info.i32, HEIR, this.#me, 0);
-    this.#heir = false;
-    this.#leave();
+    acquired(this.i32);
+    this.result = deadOwner;
+    return true;
   }
 
   /** Undoes the registration (WAITERS, wait-for entry). Idempotent. */
@@ -437,54 +444,4 @@ export class LockWait {
 /** Core's AbortError for a signal's reason (the wait layer rejects with a DOMException). */
 export function abortError(reason: unknown): AbortError {
   return new AbortError(reason);
-}
-
-/**
- * The blocking slow path: steps and sleeps until the lock is ours. Returns
- * the finished wait (`deadOwner` set when it took over a dead owner's lock).
- */
-export function lockSlow(info: LockInfo, me: number, deadline: Deadline): LockWait {
-  const wait = new LockWait(info, me, deadline, SPIN_LIMIT);
-  for (;;) {
-    const step = wait.step();
-    if (step === Step.Sleep) {
-      waitSync(info.i32, STATE, wait.expected, wait.sleepMs);
-      continue;
-    }
-    return finish(info, wait, step);
-  }
-}
-
-/** The async slow path: as {@link lockSlow}, sleeping with waitAsync (never blocks the thread). */
-export async function lockSlowAsync(
-  info: LockInfo,
-  me: number,
-  deadline: Deadline,
-): Promise<LockWait> {
-  const wait = new LockWait(info, me, deadline, ASYNC_SPIN_LIMIT);
-  for (;;) {
-    const step = wait.step();
-    if (step !== Step.Sleep) return finish(info, wait, step);
-    try {
-      // After a late abort (pendingError) we must still take the handed-off lock: no signal then.
-      const signal = wait.pendingError === undefined ? deadline.signal : undefined;
-      await waitAsync(info.i32, STATE, wait.expected, wait.sleepMs, signal);
-    } catch (error) {
-      // An abort: the next step sees the signal and leaves with core's AbortError.
-      if (deadline.signal?.aborted) continue;
-      wait.abandon();
-      throw error;
-    }
-  }
-}
-
-function finish(info: LockInfo, wait: LockWait, step: Step): LockWait {
-  const pending = wait.pendingError;
-  if (pending !== undefined && step === Step.Acquired) {
-    // Our timeout or abort came after an owner had already handed us the
-    // lock: give it back, then report the timeout / abort.
-    unlock(info.i32);
-    throw pending;
-  }
-  return wait;
 }

@@ -3,12 +3,10 @@
  * `multiprocessing.RLock`). Same words as Lock (see mutex.ts); DEPTH counts
  * the owner's nested acquisitions and is written by the owner only.
  */
-import type { Shareable } from "@sabkit/core";
-import { allocate, attach, registerKind } from "@sabkit/core/internal";
-import { type LockOptions, MutexBase, parseLockOptions } from "./lockable.js";
-import { initMutex, MUTEX_LAYOUT, RLOCK_KIND, type RLockHandle } from "./mutex.js";
-
-let reviving: RLockHandle | undefined;
+import type { Placement, Shareable } from "@sabkit/core";
+import { attachedHandle, attachOptions, registerKind } from "@sabkit/core/internal";
+import { createMutex, type LockOptions, MutexBase } from "./lockable.js";
+import { MUTEX_LAYOUT, RLOCK_KIND, type RLockHandle } from "./mutex.js";
 
 /**
  * A recursive lock: the thread that holds it may acquire it again; it is
@@ -29,17 +27,22 @@ export class RLock extends MutexBase implements Shareable<RLockHandle> {
 
   readonly handle: RLockHandle;
 
-  /** A new, free recursive lock in its own shared memory. */
-  constructor(options?: LockOptions) {
-    let handle = reviving;
-    reviving = undefined;
-    if (handle === undefined) {
-      const { name, detectDeadlocks } = parseLockOptions(options, "new RLock(options)");
-      const region = attach(MUTEX_LAYOUT, allocate(MUTEX_LAYOUT));
-      RLOCK_KIND.writeTag(region.i32);
-      initMutex(region.i32, detectDeadlocks);
-      handle = RLOCK_KIND.makeHandle(region, name === undefined ? undefined : { name });
-    }
+  /** Bytes a RLock takes in a caller's buffer (`new RLock({ buffer, byteOffset })`). */
+  static readonly byteLength = MUTEX_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed RLock needs. */
+  static readonly alignment = MUTEX_LAYOUT.alignment;
+
+  /**
+   * A new, free recursive lock: in its own shared memory, or at `byteOffset` of the
+   * caller's `buffer` (`RLock.byteLength` bytes, zeroed first).
+   *
+   * @throws TypeError for bad options; InvalidHandleError for a placement that
+   * is not a SharedArrayBuffer region of `RLock.byteLength` bytes aligned to `RLock.alignment`.
+   */
+  constructor(options?: LockOptions & Placement) {
+    const handle =
+      attachedHandle<RLockHandle>(options) ??
+      createMutex(RLOCK_KIND, options, "new RLock(options)");
     super(handle, true, RLOCK_KIND, "RLock");
     this.handle = handle;
   }
@@ -50,11 +53,7 @@ export class RLock extends MutexBase implements Shareable<RLockHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): RLock {
-    reviving = RLOCK_KIND.validate(handle, "RLock.from(handle)");
-    try {
-      return new RLock();
-    } finally {
-      reviving = undefined;
-    }
+    const attach = attachOptions(RLOCK_KIND.validate(handle, "RLock.from(handle)"));
+    return new RLock(attach as Placement); // the one option a user cannot spell
   }
 }

@@ -46,24 +46,29 @@
  * - Owner death is not detected for RwLock (readers are not recorded): a
  *   worker that dies holding it blocks others until their timeouts.
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { notify } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import {
   AbortError,
   Guard,
   type Handle,
+  type Placement,
   type Shareable,
   threadIdentity,
   type WaitOptions,
 } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
   parseWaitOptions,
+  placeRegion,
   registerKind,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 import { selfDeadlock } from "./deadlock.js";
 
@@ -78,6 +83,10 @@ const READERS = RWLOCK_LAYOUT.fields.readers.index;
 const WAITERS = RWLOCK_LAYOUT.fields.waiters.index;
 const NO_WRITER = 0;
 const SPIN_LIMIT = 32;
+/** What RwLockWait uses of an RwLock (symbol-keyed, so out of the public surface). */
+const WORDS: unique symbol = Symbol("sabkit.rwlock.words");
+const TRY_READ: unique symbol = Symbol("sabkit.rwlock.tryRead");
+const RELEASE_WRITE: unique symbol = Symbol("sabkit.rwlock.releaseWrite");
 
 export type RwLockHandle = Handle<"rwlock">;
 
@@ -87,8 +96,6 @@ const KIND = defineKind<RwLockHandle>({
   package: "@sabkit/lock",
   layout: RWLOCK_LAYOUT,
 });
-
-let reviving: RwLockHandle | undefined;
 
 /**
  * A readers–writer lock: `read()` guards may be held by many threads at
@@ -106,15 +113,25 @@ export class RwLock implements Shareable<RwLockHandle> {
     registerKind(KIND.kind, { from: (handle) => RwLock.from(handle) });
   }
 
+  /** Bytes an RwLock takes in a caller's buffer (`new RwLock({ buffer, byteOffset })`). */
+  static readonly byteLength = RWLOCK_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed RwLock needs. */
+  static readonly alignment = RWLOCK_LAYOUT.alignment;
+
   readonly handle: RwLockHandle;
   readonly #i32: Int32Array;
 
-  /** A new, free readers–writer lock in its own shared memory. */
-  constructor() {
-    let handle = reviving;
-    reviving = undefined;
+  /**
+   * A new, free readers–writer lock: in its own shared memory, or at
+   * `byteOffset` of the caller's `buffer` (`RwLock.byteLength` bytes, zeroed first).
+   *
+   * @throws InvalidHandleError for a placement that is not a SharedArrayBuffer
+   * region of `RwLock.byteLength` bytes aligned to `RwLock.alignment`.
+   */
+  constructor(options?: Placement) {
+    let handle = attachedHandle<RwLockHandle>(options);
     if (handle === undefined) {
-      const region = attach(RWLOCK_LAYOUT, allocate(RWLOCK_LAYOUT));
+      const region = placeRegion(RWLOCK_LAYOUT, options, "new RwLock(options)");
       KIND.writeTag(region.i32);
       handle = KIND.makeHandle(region);
     }
@@ -128,12 +145,8 @@ export class RwLock implements Shareable<RwLockHandle> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): RwLock {
-    reviving = KIND.validate(handle, "RwLock.from(handle)");
-    try {
-      return new RwLock();
-    } finally {
-      reviving = undefined;
-    }
+    const attach = attachOptions(KIND.validate(handle, "RwLock.from(handle)"));
+    return new RwLock(attach as Placement); // the one option a user cannot spell
   }
 
   /** Readers inside now (a snapshot). */
@@ -172,49 +185,16 @@ export class RwLock implements Shareable<RwLockHandle> {
   read(options?: WaitOptions): Guard {
     const deadline = this.#deadline(options, "RwLock.read");
     if (this.#tryRead()) return this.#readGuard();
-    let registered = false;
-    try {
-      for (let spins = 0; ; spins++) {
-        if (this.#tryRead()) return this.#readGuard();
-        // Pairs with the writers' CAS / store of WRITER.
-        const writer = Atomics.load(this.#i32, WRITER);
-        if (writer === NO_WRITER) continue;
-        this.#checkSelf(writer, "RwLock.read");
-        this.#checkDeadline(deadline, "RwLock.read");
-        if (spins < SPIN_LIMIT) {
-          spinWait(spins);
-        } else if (!registered) {
-          registered = this.#register();
-        } else {
-          waitSync(this.#i32, WRITER, writer, deadline.remainingMs());
-        }
-      }
-    } finally {
-      if (registered) this.#unregister();
-    }
+    driveSync(new RwLockWait(this, READ, "RwLock.read", deadline, SPIN_LIMIT));
+    return this.#readGuard();
   }
 
   /** {@link RwLock.read} without blocking the thread. */
   async readAsync(options?: WaitOptions): Promise<Guard> {
     const deadline = this.#deadline(options, "RwLock.readAsync");
     if (this.#tryRead()) return this.#readGuard();
-    let registered = false;
-    try {
-      for (;;) {
-        if (this.#tryRead()) return this.#readGuard();
-        const writer = Atomics.load(this.#i32, WRITER);
-        if (writer === NO_WRITER) continue;
-        this.#checkSelf(writer, "RwLock.readAsync");
-        this.#checkDeadline(deadline, "RwLock.readAsync");
-        if (!registered) {
-          registered = this.#register();
-          continue;
-        }
-        await this.#sleepAsync(WRITER, writer, deadline);
-      }
-    } finally {
-      if (registered) this.#unregister();
-    }
+    await driveAsync(new RwLockWait(this, READ, "RwLock.readAsync", deadline, 0), deadline.signal);
+    return this.#readGuard();
   }
 
   /**
@@ -226,65 +206,18 @@ export class RwLock implements Shareable<RwLockHandle> {
    */
   write(options?: WaitOptions): Guard {
     const deadline = this.#deadline(options, "RwLock.write");
-    const me = threadIdentity();
-    let registered = false;
-    try {
-      for (let spins = 0; ; spins++) {
-        // Claims the writer word; pairs with the store of NO_WRITER in release.
-        const writer = Atomics.compareExchange(this.#i32, WRITER, NO_WRITER, me);
-        if (writer === NO_WRITER) break;
-        this.#checkSelf(writer, "RwLock.write");
-        this.#checkDeadline(deadline, "RwLock.write");
-        if (spins < SPIN_LIMIT) spinWait(spins);
-        else if (!registered) registered = this.#register();
-        else waitSync(this.#i32, WRITER, writer, deadline.remainingMs());
-      }
-    } finally {
-      if (registered) this.#unregister();
-    }
-    // Drain: we hold WRITER, new readers back off; wait for those inside.
-    try {
-      for (;;) {
-        // After our CAS (Dekker pair); pairs with the readers' Atomics.sub.
-        const readers = Atomics.load(this.#i32, READERS);
-        if (readers === 0) return this.#writeGuard();
-        this.#checkDeadline(deadline, "RwLock.write");
-        waitSync(this.#i32, READERS, readers, deadline.remainingMs());
-      }
-    } catch (error) {
-      this.#releaseWrite();
-      throw error;
-    }
+    driveSync(new RwLockWait(this, WRITE, "RwLock.write", deadline, SPIN_LIMIT));
+    return this.#writeGuard();
   }
 
   /** {@link RwLock.write} without blocking the thread. */
   async writeAsync(options?: WaitOptions): Promise<Guard> {
     const deadline = this.#deadline(options, "RwLock.writeAsync");
-    const me = threadIdentity();
-    let registered = false;
-    try {
-      for (;;) {
-        const writer = Atomics.compareExchange(this.#i32, WRITER, NO_WRITER, me);
-        if (writer === NO_WRITER) break;
-        this.#checkSelf(writer, "RwLock.writeAsync");
-        this.#checkDeadline(deadline, "RwLock.writeAsync");
-        if (!registered) registered = this.#register();
-        else await this.#sleepAsync(WRITER, writer, deadline);
-      }
-    } finally {
-      if (registered) this.#unregister();
-    }
-    try {
-      for (;;) {
-        const readers = Atomics.load(this.#i32, READERS);
-        if (readers === 0) return this.#writeGuard();
-        this.#checkDeadline(deadline, "RwLock.writeAsync");
-        await this.#sleepAsync(READERS, readers, deadline);
-      }
-    } catch (error) {
-      this.#releaseWrite();
-      throw error;
-    }
+    await driveAsync(
+      new RwLockWait(this, WRITE, "RwLock.writeAsync", deadline, 0),
+      deadline.signal,
+    );
+    return this.#writeGuard();
   }
 
   #deadline(options: WaitOptions | undefined, what: string): Deadline {
@@ -293,35 +226,19 @@ export class RwLock implements Shareable<RwLockHandle> {
     return Deadline.after(parsed.timeoutMs, parsed.signal);
   }
 
-  #checkDeadline(deadline: Deadline, what: string): void {
-    deadline.throwIfAborted();
-    if (deadline.expired) throw deadline.timeoutError(what);
+  /** @internal The words, for RwLockWait. */
+  get [WORDS](): Int32Array {
+    return this.#i32;
   }
 
-  #checkSelf(writer: number, what: string): void {
-    if (writer === threadIdentity()) {
-      throw selfDeadlock({ what, label: "the RwLock's write side" }, writer);
-    }
+  /** @internal One try to enter as a reader (RwLockWait's step). */
+  [TRY_READ](): boolean {
+    return this.#tryRead();
   }
 
-  async #sleepAsync(index: number, expected: number, deadline: Deadline): Promise<void> {
-    try {
-      await waitAsync(this.#i32, index, expected, deadline.remainingMs(), deadline.signal);
-    } catch (error) {
-      if (!deadline.signal?.aborted) throw error;
-      // The caller's next check throws core's AbortError.
-    }
-  }
-
-  #register(): true {
-    // Announces a sleeper before the next load of WRITER; pairs with the
-    // load of WAITERS in #releaseWrite.
-    Atomics.add(this.#i32, WAITERS, 1);
-    return true;
-  }
-
-  #unregister(): void {
-    Atomics.sub(this.#i32, WAITERS, 1);
+  /** @internal Gives up a claimed (not yet drained) write side (RwLockWait's finish). */
+  [RELEASE_WRITE](): void {
+    this.#releaseWrite();
   }
 
   #tryRead(): boolean {
@@ -358,5 +275,119 @@ export class RwLock implements Shareable<RwLockHandle> {
 
   #writeGuard(): Guard {
     return new Guard(() => this.#releaseWrite());
+  }
+}
+
+/** RwLockWait modes: a reader entering, a writer claiming WRITER, a writer draining READERS. */
+const READ = 0;
+const WRITE = 1;
+const DRAIN = 2;
+
+/**
+ * The slow path of read / readAsync / write / writeAsync, written once and
+ * driven by core's driveSync (with SPIN_LIMIT spins before sleeping) or
+ * driveAsync (no spins: it must not hold up the event loop). A reader waits
+ * on WRITER until it enters; a writer claims WRITER (sleeping on it while
+ * another writer has it), then drains READERS (sleeping on it). A wait on
+ * WRITER registers in WAITERS first (see the invariants); a failed drain
+ * gives the claimed write side back.
+ */
+class RwLockWait implements WaitLoop<true> {
+  readonly i32: Int32Array;
+  index = WRITER;
+  expected = 0;
+  sleepMs = 0;
+  readonly result = true;
+  readonly #lock: RwLock;
+  #mode: number;
+  readonly #what: string;
+  readonly #deadline: Deadline;
+  readonly #spinLimit: number;
+  readonly #me = threadIdentity();
+  #spins = 0;
+  #registered = false;
+  /** Set when a drain ended with no reader inside: the write side is the caller's. */
+  #drained = false;
+
+  constructor(lock: RwLock, mode: number, what: string, deadline: Deadline, spinLimit: number) {
+    this.i32 = lock[WORDS];
+    this.#lock = lock;
+    this.#mode = mode;
+    this.#what = what;
+    this.#deadline = deadline;
+    this.#spinLimit = spinLimit;
+  }
+
+  step(): boolean {
+    for (;;) {
+      let seen: number;
+      if (this.#mode === DRAIN) {
+        // After our CAS (Dekker pair); pairs with the readers' Atomics.sub.
+        seen = Atomics.load(this.i32, READERS);
+        if (seen === 0) return (this.#drained = true);
+        this.#checkDeadline();
+        this.index = READERS;
+      } else {
+        seen = this.#mode === READ ? this.#lookAsReader() : this.#claimAsWriter();
+        if (seen === NO_WRITER) {
+          if (this.#mode === READ) return true;
+          this.#unregister();
+          this.#mode = DRAIN; // we hold WRITER, new readers back off; wait for those inside
+          continue;
+        }
+        if (seen === this.#me) {
+          throw selfDeadlock({ what: this.#what, label: "the RwLock's write side" }, seen);
+        }
+        this.#checkDeadline();
+        if (this.#spins < this.#spinLimit) {
+          spinWait(this.#spins++);
+          continue;
+        }
+        if (!this.#registered) {
+          this.#registered = true;
+          // Announces a sleeper before the next load of WRITER; pairs with the
+          // load of WAITERS in release of the write side.
+          Atomics.add(this.i32, WAITERS, 1);
+          continue;
+        }
+      }
+      this.expected = seen;
+      this.sleepMs = this.#deadline.remainingMs();
+      return false;
+    }
+  }
+
+  finish(): void {
+    this.#unregister();
+    // A drain that did not end (timeout, abort) gives the claimed write side back.
+    if (this.#mode === DRAIN && !this.#drained) this.#lock[RELEASE_WRITE]();
+  }
+
+  /** NO_WRITER once entered as a reader, else the writer that keeps us out. */
+  #lookAsReader(): number {
+    for (;;) {
+      if (this.#lock[TRY_READ]()) return NO_WRITER;
+      // Pairs with the writers' CAS / store of WRITER; free again: retry.
+      const writer = Atomics.load(this.i32, WRITER);
+      if (writer !== NO_WRITER) return writer;
+    }
+  }
+
+  /** NO_WRITER once WRITER is ours, else the writer that holds it. */
+  #claimAsWriter(): number {
+    // Claims the writer word; pairs with the store of NO_WRITER in release.
+    return Atomics.compareExchange(this.i32, WRITER, NO_WRITER, this.#me);
+  }
+
+  #checkDeadline(): void {
+    this.#deadline.throwIfAborted();
+    if (this.#deadline.expired) throw this.#deadline.timeoutError(this.#what);
+  }
+
+  #unregister(): void {
+    if (!this.#registered) return;
+    this.#registered = false;
+    // Pairs with the load of WAITERS in the write side's release.
+    Atomics.sub(this.i32, WAITERS, 1);
   }
 }

@@ -71,7 +71,7 @@ describe("Condition across real workers", () => {
 });
 
 describe("Condition in one thread", () => {
-  it("wait without the lock, notify without the lock, bad n, bad predicate", async () => {
+  it("waiting or notifying without the lock is a NotOwnerError; a bad n or predicate is a RangeError / TypeError", async () => {
     const cond = new Condition();
     expect(cond.lock).toBeInstanceOf(RLock);
     expect(() => cond.wait()).toThrow(NotOwnerError);
@@ -99,7 +99,7 @@ describe("Condition in one thread", () => {
     expect(words[DEPTH]).toBe(2); // restored after every wait
   });
 
-  it("abort: AbortError with the lock held again", async () => {
+  it("an aborted wait throws AbortError with the lock held again", async () => {
     const cond = new Condition(new Lock());
     using _held = cond.acquire();
     const controller = new AbortController();

@@ -109,7 +109,7 @@ describe("fairness: barging with a bounded hand-off", () => {
 });
 
 describe("single-thread semantics", () => {
-  it("guards release exactly once; manual acquire/release; locked; tryAcquire", async () => {
+  it("a guard releases its lock once however often it is called, and locked / tryAcquire / release follow the holder", async () => {
     const lock = new Lock({ name: "m" });
     expect(lock.name).toBe("m");
     const guard = lock.acquire();
@@ -190,7 +190,7 @@ describe("single-thread semantics", () => {
     }
   });
 
-  it("Lock.all: any order, duplicates once, one guard; holds none after a timeout", () => {
+  it("Lock.all takes locks in any order and duplicates once under one guard, and holds none after a timeout", () => {
     const a = new Lock();
     const b = new RLock();
     const c = new Lock();
@@ -226,14 +226,14 @@ describe("bad input", () => {
     expect(() => rw.write(options as never)).toThrow(errorClass);
   });
 
-  it("constructor options are checked", () => {
+  it("bad constructor options are a TypeError", () => {
     expect(() => new Lock(5 as never)).toThrow(TypeError);
     expect(() => new Lock({ name: 5 as never })).toThrow(TypeError);
     expect(() => new RLock({ detectDeadlocks: "yes" as never })).toThrow(TypeError);
     expect(() => new Condition({} as never)).toThrow(TypeError);
   });
 
-  it("from(): wrong kind, version, buffer, size, tag and corrupted key -> InvalidHandleError", () => {
+  it("from() refuses a handle of the wrong kind, version, buffer, size, tag or key with an InvalidHandleError", () => {
     const lock = new Lock();
     const rlock = new RLock();
     const rw = new RwLock();

@@ -21,7 +21,7 @@ describe("RwLock", () => {
     expect([rw.readers, rw.writeLocked]).toEqual([0, false]);
   });
 
-  it("many readers or one writer; try forms; timeouts; abort; a writer asking again is a DeadlockError", async () => {
+  it("readers share it and a writer excludes them; a timed-out writer gives its claim back; the writer asking again is a DeadlockError", async () => {
     const rw = new RwLock();
     const a = rw.read();
     const b = rw.tryRead()!;

@@ -9,9 +9,9 @@
  * RangeError (Python's ValueError) and changes nothing: the check and the
  * add are one CAS.
  */
-import { defineKind, type HandleKind, registerKind } from "@sabkit/core/internal";
+import type { Placement } from "@sabkit/core";
+import { attachOptions, defineKind, type HandleKind, registerKind } from "@sabkit/core/internal";
 import {
-  attachNext,
   SEMAPHORE_LAYOUT,
   Semaphore,
   type SemaphoreHandle,
@@ -48,11 +48,11 @@ export class BoundedSemaphore extends Semaphore {
 
   /**
    * A bounded semaphore with `value` permits (default 1), which is also the
-   * most it may ever hold.
+   * most it may ever hold; placed as a Semaphore (`BoundedSemaphore.byteLength`).
    *
    * @throws RangeError when `value` is not an integer in 1 .. 2^31-1.
    */
-  constructor(value = 1, options?: SemaphoreOptions) {
+  constructor(value = 1, options?: SemaphoreOptions & Placement) {
     super(value, options);
   }
 
@@ -63,8 +63,8 @@ export class BoundedSemaphore extends Semaphore {
    * included), version, buffer, size or tag.
    */
   static override from(handle: unknown): BoundedSemaphore {
-    attachNext(BOUNDED_SEMAPHORE_KIND.validate(handle, "BoundedSemaphore.from(handle)"));
-    return new BoundedSemaphore();
+    const checked = BOUNDED_SEMAPHORE_KIND.validate(handle, "BoundedSemaphore.from(handle)");
+    return new BoundedSemaphore(undefined, attachOptions(checked) as Placement); // the one option a user cannot spell
   }
 
   /** The initial value: the most permits this semaphore may hold. */

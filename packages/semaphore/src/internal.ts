@@ -18,6 +18,7 @@ export {
 } from "./holders.js";
 export * from "./index.js";
 export {
+  BEGIN_ACQUIRE,
   BOUND,
   give,
   HOLDER_SLOTS,
@@ -25,6 +26,7 @@ export {
   RECLAIMED,
   SEMAPHORE_KIND,
   SEMAPHORE_LAYOUT,
+  SemaphoreWait,
   SPIN_LIMIT,
   semaphoreByteLength,
   TABLE,

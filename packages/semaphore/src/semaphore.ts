@@ -40,30 +40,35 @@
  * starvation bound under sustained contention; use a timeout where that
  * matters.
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { notify } from "@sabkit/atomics-sync-polyfill";
 import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import {
   Guard,
   type Handle,
   InvalidHandleError,
   NotOwnerError,
+  type Placement,
   SabkitError,
   type Shareable,
   threadIdentity,
   type WaitOptions,
 } from "@sabkit/core";
 import {
-  allocate,
-  attach,
+  attachedHandle,
+  attachOptions,
   Deadline,
   deathEpoch,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
   type HandleKind,
   LIVENESS_POLL_MS,
   MAX_COUNT,
+  placeRegion,
   registerKind,
   validateCount,
+  type WaitLoop,
 } from "@sabkit/core/internal";
 import { claimSlot, findSlot, MAX_HOLDER_SLOTS, reclaimDead, SLOT_WORDS } from "./holders.js";
 
@@ -183,12 +188,11 @@ function corrupted(permits: number): InvalidHandleError {
 
 // ------------------------------------------------------------- public class
 
-let attaching: SemaphoreHandle<string> | undefined;
+/** The deadline of an acquire without options (no timeout, no signal); immutable, so shared. */
+const FOREVER = Deadline.after(undefined);
 
-/** @internal Lets `from` (and subclasses) attach instead of allocating. */
-export function attachNext(handle: SemaphoreHandle<string>): void {
-  attaching = handle;
-}
+/** Key of the method that starts an acquisition (symbol-keyed: not public API). */
+export const BEGIN_ACQUIRE: unique symbol = Symbol("sabkit.semaphore.beginAcquire");
 
 /**
  * A counting semaphore in shared memory, as Python's `threading.Semaphore`:
@@ -211,6 +215,15 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
     registerKind(SEMAPHORE_KIND.kind, { from: (handle) => Semaphore.from(handle) });
   }
 
+  /**
+   * Bytes a semaphore takes in a caller's buffer (`new Semaphore(value, {
+   * buffer, byteOffset })`); an owned one takes 8 more per holder slot
+   * (`maxHolders`).
+   */
+  static readonly byteLength = SEMAPHORE_LAYOUT.byteLength;
+  /** Alignment the `byteOffset` of a placed semaphore needs. */
+  static readonly alignment = SEMAPHORE_LAYOUT.alignment;
+
   readonly handle: SemaphoreHandle<string>;
   readonly #i32: Int32Array;
   readonly #bound: number;
@@ -222,14 +235,17 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
   #mySlot = -1;
 
   /**
-   * A semaphore with `value` permits (default 1) in its own shared memory.
+   * A semaphore with `value` permits (default 1): in its own shared memory,
+   * or at `byteOffset` of the caller's `buffer` (`Semaphore.byteLength`
+   * bytes, plus 8 per holder slot when owned; zeroed first).
    *
    * @throws RangeError when `value` is not an integer in 0 .. 2^31-1, or
-   * `maxHolders` not in 1 .. 4096; TypeError for a bad options bag.
+   * `maxHolders` not in 1 .. 4096; TypeError for a bad options bag;
+   * InvalidHandleError for a placement that is not a SharedArrayBuffer
+   * region of that many bytes aligned to `Semaphore.alignment`.
    */
-  constructor(value = 1, options?: SemaphoreOptions) {
-    const handle = attaching;
-    attaching = undefined;
+  constructor(value = 1, options?: SemaphoreOptions & Placement) {
+    const handle = attachedHandle<SemaphoreHandle<string>>(options);
     const kind = this.kind();
     this.#name = kind === SEMAPHORE_KIND ? "Semaphore" : "BoundedSemaphore";
     if (handle === undefined) {
@@ -237,8 +253,8 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
       validateCount(value, `new ${this.#name}(value)`, { min: this.bounded() ? 1 : 0 });
       const slots = parseOptions(options, this.#name);
       const bound = this.bounded() ? value : MAX_COUNT;
-      const byteLength = semaphoreByteLength(slots);
-      const region = attach(SEMAPHORE_LAYOUT, allocate(byteLength), 0, byteLength);
+      const layout = { ...SEMAPHORE_LAYOUT, byteLength: semaphoreByteLength(slots) };
+      const region = placeRegion(layout, options, `new ${this.#name}(value, options)`);
       // Not shared yet: the message that carries the handle publishes these.
       Atomics.store(region.i32, PERMITS, value);
       Atomics.store(region.i32, BOUND, bound);
@@ -300,8 +316,8 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
    * @throws InvalidHandleError for a wrong kind, version, buffer, size or tag.
    */
   static from(handle: unknown): Semaphore {
-    attachNext(SEMAPHORE_KIND.validate(handle, "Semaphore.from(handle)"));
-    return new Semaphore();
+    const attach = attachOptions(SEMAPHORE_KIND.validate(handle, "Semaphore.from(handle)"));
+    return new Semaphore(undefined, attach as Placement); // the one option a user cannot spell
   }
 
   /** Permits available right now (a snapshot). */
@@ -338,8 +354,11 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
    */
   acquire(options?: WaitOptions): Guard {
     const deadline =
-      options === undefined ? undefined : Deadline.from(options, `${this.#name}.acquire options`);
-    if (!this.tryAcquire()) this.#acquireSlow(deadline ?? Deadline.after(undefined));
+      options === undefined ? FOREVER : Deadline.from(options, `${this.#name}.acquire options`);
+    // Spins before sleeping unless the caller asked not to wait at all.
+    const spinLimit = deadline.timeoutMs !== 0 ? SPIN_LIMIT : 0;
+    const wait = this[BEGIN_ACQUIRE](deadline, "acquire", spinLimit);
+    if (wait !== true) driveSync(wait);
     return new Guard(() => this.release());
   }
 
@@ -352,8 +371,28 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
   async acquireAsync(options?: WaitOptions): Promise<Guard> {
     const deadline = Deadline.from(options, `${this.#name}.acquireAsync options`);
     deadline.throwIfAborted();
-    if (!this.tryAcquire()) await this.#acquireSlowAsync(deadline);
+    // No spinning: an async wait must not hold up the event loop.
+    const wait = this[BEGIN_ACQUIRE](deadline, "acquireAsync", 0);
+    if (wait !== true) await driveAsync(wait, deadline.signal);
     return new Guard(() => this.release());
+  }
+
+  /**
+   * @internal `true` when a permit was taken at once (the fast path), else
+   * the wait that takes one (acquire, acquireAsync and the model tests drive it).
+   */
+  [BEGIN_ACQUIRE](deadline: Deadline, method: string, spinLimit: number): true | SemaphoreWait {
+    if (this.tryAcquire()) return true;
+    // An owned semaphore's sleeper also looks for dead holders now and then.
+    const slice = this.#slots > 0 ? LIVENESS_POLL_MS : Number.POSITIVE_INFINITY;
+    return new SemaphoreWait(
+      this,
+      this.#i32,
+      deadline,
+      `${this.#name}.${method}`,
+      spinLimit,
+      slice,
+    );
   }
 
   /**
@@ -378,55 +417,6 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
   }
 
   // ------------------------------------------------------------ slow paths
-
-  #acquireSlow(deadline: Deadline): void {
-    const i32 = this.#i32;
-    if (deadline.timeoutMs !== 0) {
-      for (let i = 0; i < SPIN_LIMIT; i++) {
-        spinWait(i);
-        // Pairs with release's CAS; cheap load before a CAS.
-        if (Atomics.load(i32, PERMITS) > 0 && this.tryAcquire()) return;
-      }
-    }
-    const slice = this.#slots > 0 ? LIVENESS_POLL_MS : Number.POSITIVE_INFINITY;
-    // Registers as a sleeper before looking at PERMITS again (see invariants).
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      for (;;) {
-        if (this.tryAcquire()) return;
-        deadline.throwIfAborted();
-        if (deadline.expired) throw deadline.timeoutError(`${this.#name}.acquire`);
-        // Sleeps only while PERMITS is still 0; pairs with give's CAS + notify.
-        waitSync(i32, PERMITS, 0, deadline.remainingMs(slice));
-      }
-    } finally {
-      // Unregisters; releasers that load WAITERS later skip the notify.
-      Atomics.sub(i32, WAITERS, 1);
-    }
-  }
-
-  async #acquireSlowAsync(deadline: Deadline): Promise<void> {
-    const i32 = this.#i32;
-    const slice = this.#slots > 0 ? LIVENESS_POLL_MS : Number.POSITIVE_INFINITY;
-    // Same registration as the blocking form.
-    Atomics.add(i32, WAITERS, 1);
-    try {
-      for (;;) {
-        if (this.tryAcquire()) return;
-        deadline.throwIfAborted();
-        if (deadline.expired) throw deadline.timeoutError(`${this.#name}.acquireAsync`);
-        try {
-          // Pairs with give's CAS + notify, as in the blocking form.
-          await waitAsync(i32, PERMITS, 0, deadline.remainingMs(slice), deadline.signal);
-        } catch (error) {
-          deadline.throwIfAborted(); // sabkit's AbortError (cause = signal.reason)
-          throw error;
-        }
-      }
-    } finally {
-      Atomics.sub(i32, WAITERS, 1);
-    }
-  }
 
   // ----------------------------------------------------------- owned mode
 
@@ -504,6 +494,71 @@ export class Semaphore implements Shareable<SemaphoreHandle<string>> {
     // Publishes the count for reclaimedPermits readers.
     if (total > 0) Atomics.add(i32, RECLAIMED, total);
     return total;
+  }
+}
+
+/**
+ * The slow path of acquire and acquireAsync, written once and driven by
+ * core's driveSync or driveAsync (and the model tests): spin up to
+ * `spinLimit` times, then register in WAITERS and sleep on PERMITS while it
+ * is 0, trying for a permit (`tryAcquire`, owned mode included) before each
+ * look at the deadline, so a wake-up is never swallowed by a waiter that
+ * then times out (see the invariants).
+ */
+export class SemaphoreWait implements WaitLoop<true> {
+  readonly i32: Int32Array;
+  readonly index = PERMITS;
+  /** Sleep only while no permit is left. */
+  readonly expected = 0;
+  sleepMs = 0;
+  readonly result = true;
+  readonly #semaphore: Semaphore;
+  readonly #deadline: Deadline;
+  readonly #what: string;
+  readonly #spinLimit: number;
+  readonly #slice: number;
+  #spins = 0;
+  #registered = false;
+
+  constructor(
+    semaphore: Semaphore,
+    i32: Int32Array,
+    deadline: Deadline,
+    what: string,
+    spinLimit: number,
+    slice: number,
+  ) {
+    this.i32 = i32;
+    this.#semaphore = semaphore;
+    this.#deadline = deadline;
+    this.#what = what;
+    this.#spinLimit = spinLimit;
+    this.#slice = slice;
+  }
+
+  step(): boolean {
+    const i32 = this.i32;
+    while (this.#spins < this.#spinLimit) {
+      spinWait(this.#spins++);
+      // Pairs with release's CAS; cheap load before a CAS.
+      if (Atomics.load(i32, PERMITS) > 0 && this.#semaphore.tryAcquire()) return true;
+    }
+    if (!this.#registered) {
+      this.#registered = true;
+      // Registers as a sleeper before looking at PERMITS again (see invariants).
+      Atomics.add(i32, WAITERS, 1);
+    }
+    if (this.#semaphore.tryAcquire()) return true;
+    this.#deadline.throwIfAborted();
+    if (this.#deadline.expired) throw this.#deadline.timeoutError(this.#what);
+    // The driver sleeps only while PERMITS is still 0; pairs with give's CAS + notify.
+    this.sleepMs = this.#deadline.remainingMs(this.#slice);
+    return false;
+  }
+
+  finish(): void {
+    // Unregisters; releasers that load WAITERS later skip the notify.
+    if (this.#registered) Atomics.sub(this.i32, WAITERS, 1);
   }
 }
 

@@ -15,7 +15,7 @@ const scenario = new URL("./scenarios/semaphore.scenario.ts", import.meta.url);
 const words = (sem: Semaphore) => new Int32Array(sem.handle.buffer, sem.handle.byteOffset, 6);
 
 describe("Semaphore on one thread", () => {
-  it("counts permits: tryAcquire, acquire, release(n), value", () => {
+  it("acquire and tryAcquire take one permit each, release(n) gives n back, value counts them", () => {
     const sem = new Semaphore(2);
     expect(sem.value).toBe(2);
     expect(sem.tryAcquire()).toBe(true);
@@ -230,7 +230,7 @@ describe("bad inputs", () => {
     expect(sem.value).toBe(2 ** 31 - 2);
   });
 
-  it("bad options and timeouts", async () => {
+  it("bad options and timeouts are a TypeError / RangeError and change nothing", async () => {
     const sem = new Semaphore(1);
     for (const timeout of [-1, Number.NaN, Number.NEGATIVE_INFINITY, "100"]) {
       expect(() => sem.acquire({ timeout: timeout as number })).toThrow(RangeError);
@@ -264,7 +264,7 @@ describe("handles", () => {
     expect(owned.owned).toBe(true);
   });
 
-  it("wrong kind, version, buffer, size, tag -> InvalidHandleError", () => {
+  it("from() refuses a handle of the wrong kind, version, buffer, size or tag with an InvalidHandleError", () => {
     const sem = new Semaphore(1);
     const bounded = new BoundedSemaphore(1);
     const h = sem.handle;
@@ -312,3 +312,39 @@ function held(worker: ScenarioWorker): Promise<number> {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+describe("placement in a caller's buffer", () => {
+  it("a Semaphore, a BoundedSemaphore and an owned Semaphore placed side by side keep their own counts", () => {
+    const ownedBytes = Semaphore.byteLength + 8 * 4; // 8 bytes per holder slot
+    const buffer = new SharedArrayBuffer(2 * Semaphore.byteLength + ownedBytes);
+    new Uint8Array(buffer).fill(0xff); // garbage the placement must clear
+    const plain = new Semaphore(2, { buffer, byteOffset: 0 });
+    const bounded = new BoundedSemaphore(1, { buffer, byteOffset: Semaphore.byteLength });
+    const owned = new Semaphore(3, {
+      buffer,
+      byteOffset: 2 * Semaphore.byteLength,
+      owned: true,
+      maxHolders: 4,
+    });
+    expect([plain.value, bounded.value, owned.value, owned.owned]).toEqual([2, 1, 3, true]);
+    using _a = plain.acquire();
+    using _b = owned.acquire({ timeout: 0 });
+    expect(bounded.tryAcquire()).toBe(true);
+    expect([plain.value, bounded.value, owned.value]).toEqual([1, 0, 2]);
+    bounded.release();
+    expect(() => bounded.release()).toThrow(RangeError);
+    expect(Semaphore.from(owned.handle).value).toBe(2);
+  });
+
+  it("a bad placement is a typed error and writes nothing", () => {
+    const buffer = new SharedArrayBuffer(Semaphore.byteLength);
+    expect(() => new Semaphore(1, { buffer, byteOffset: 2 })).toThrow(InvalidHandleError);
+    expect(() => new Semaphore(1, { buffer, byteOffset: 4 })).toThrow(InvalidHandleError);
+    // An owned semaphore needs room for its holder slots too.
+    expect(() => new Semaphore(1, { buffer, owned: true, maxHolders: 1 })).toThrow(
+      InvalidHandleError,
+    );
+    expect(() => new BoundedSemaphore(1, { byteOffset: 0 })).toThrow(TypeError);
+    expect(new Int32Array(buffer).every((word) => word === 0)).toBe(true);
+  });
+});

@@ -8,8 +8,8 @@
  * runs 10^5 random and 10^5 PCT schedules per model (CI runs 3 × 10^4 of each).
  */
 import { waitAsync } from "@sabkit/atomics-sync-polyfill";
-import { threadIdentity } from "@sabkit/core";
-import { Deadline } from "@sabkit/core/internal";
+import type { Guard } from "@sabkit/core";
+import { Deadline, drive, type Sleep } from "@sabkit/core/internal";
 import {
   awaitAsyncWait,
   exploreAllModes,
@@ -18,15 +18,8 @@ import {
 } from "@sabkit/test-utils/explorer";
 import { describe, expect, it } from "vitest";
 import { Condition, Lock, RLock } from "../../src/index.js";
-import {
-  ASYNC_SPIN_LIMIT,
-  acquired,
-  LockWait,
-  STATE,
-  Step,
-  tryLock,
-  WAITERS,
-} from "../../src/mutex.js";
+import { BEGIN_ACQUIRE, END_ACQUIRE } from "../../src/lockable.js";
+import { ASYNC_SPIN_LIMIT, LockWait, STATE, WAITERS } from "../../src/mutex.js";
 
 /** Exhaustive at bound 2, then random and PCT schedules (see the header). */
 function exploreAll<S>(model: Model<S>): void {
@@ -90,14 +83,14 @@ function lockModel(threads: number, times: number, timeout?: number): Model<Coun
 
 describe("Lock model", () => {
   it(
-    "2 threads x 2: mutual exclusion, no lost wake-up (deadlock), counter exact",
+    "2 threads acquiring twice each: mutual exclusion, no lost wake-up, an exact counter",
     () => {
       exploreAll(lockModel(2, 2));
     },
     MODEL_TIME,
   );
   it(
-    "3 threads x 1",
+    "3 threads acquiring once each: mutual exclusion, every waiter woken, the lock free at the end",
     () => {
       exploreAll(lockModel(3, 1));
     },
@@ -214,30 +207,19 @@ describe("Condition model", () => {
   );
 });
 
+/** The async forms' sleep, awaited through the explorer (it cannot run the async function itself: its continuations run in later microtasks). */
+const sleepAsync: Sleep = (i32, index, expected, ms) =>
+  awaitAsyncWait(() => waitAsync(i32, index, expected, ms));
+
 /**
- * `Lock.acquireAsync` for a Lock (src/lockable.ts, then `lockSlowAsync` in
- * src/mutex.ts) with its one `await waitAsync(...)` awaited through the
- * explorer: the same calls in the same order (the real LockWait state
- * machine, the real wait layer's waitAsync, the real Atomics.waitAsync
- * registration), as a synchronous logical thread. The explorer cannot run
- * the async function itself (its continuations run in later microtasks).
+ * `Lock.acquireAsync` (src/lockable.ts): the real fast path and wait loop
+ * (LockWait, with the async spin limit), driven with the real wait layer's
+ * waitAsync and Atomics.waitAsync registration. Only the driver differs from
+ * driveAsync: each sleep is a synchronous step of this logical thread.
  */
-function acquireAsyncPath(i32: Int32Array): void {
-  const me = threadIdentity();
-  if (tryLock(i32, me)) {
-    acquired(i32);
-    return;
-  }
-  const info = { i32, what: "Lock.acquireAsync", label: "lock (model)" };
-  const wait = new LockWait(info, me, Deadline.after(undefined), ASYNC_SPIN_LIMIT);
-  for (;;) {
-    const step = wait.step();
-    if (step !== Step.Sleep) {
-      expect(step).toBe(Step.Acquired);
-      return;
-    }
-    awaitAsyncWait(() => waitAsync(i32, STATE, wait.expected, wait.sleepMs));
-  }
+function acquireAsyncPath(lock: Lock): Guard {
+  const begun = lock[BEGIN_ACQUIRE](Deadline.after(undefined), ASYNC_SPIN_LIMIT);
+  return begun instanceof LockWait ? lock[END_ACQUIRE](drive(begun, sleepAsync)) : begun;
 }
 
 describe("Lock model, async form", () => {
@@ -258,15 +240,9 @@ describe("Lock model, async form", () => {
         threads: [
           ({ handle, data }) => {
             const lock = Lock.from(handle);
-            const i32 = new Int32Array(
-              (handle as { buffer: SharedArrayBuffer }).buffer,
-              (handle as { byteOffset: number }).byteOffset,
-              9,
-            );
             for (let i = 0; i < 2; i++) {
-              acquireAsyncPath(i32);
+              using _held = acquireAsyncPath(lock);
               criticalSection(data);
-              lock.release();
             }
           },
           ({ handle, data }) => {

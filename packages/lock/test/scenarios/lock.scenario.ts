@@ -281,3 +281,25 @@ export function releaseForeign(_ctx: ScenarioContext, tree: unknown) {
     return (error as { code?: string }).code;
   }
 }
+
+/** Each of many locks (placed in one buffer) guards its own plain counter; odd workers use acquireAsync. */
+export async function incrementEach(
+  ctx: ScenarioContext,
+  handles: unknown[],
+  counters: Int32Array,
+  rounds: number,
+) {
+  const locks = handles.map((handle) => Lock.from(handle));
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, lock] of locks.entries()) {
+      if (ctx.index % 2 === 1) {
+        await using _held = await lock.acquireAsync({ timeout: 20_000 });
+        counters[i] = counters[i]! + 1;
+      } else {
+        using _held = lock.acquire({ timeout: 20_000 });
+        counters[i] = counters[i]! + 1;
+      }
+    }
+  }
+  return rounds * locks.length;
+}

@@ -5,9 +5,31 @@
  * test/models` for 10^5 each). Each logical thread gets its own identity
  * (the explorer installs core's thread-identity provider while a model runs).
  */
-import { exploreAllModes } from "@sabkit/test-utils/explorer";
+import { waitAsync } from "@sabkit/atomics-sync-polyfill";
+import { Deadline, drive, type Sleep } from "@sabkit/core/internal";
+import { awaitAsyncWait, exploreAllModes } from "@sabkit/test-utils/explorer";
 import { describe, expect, it } from "vitest";
 import { BoundedSemaphore, Semaphore } from "../../src/index.js";
+import {
+  BEGIN_ACQUIRE,
+  SEMAPHORE_KIND,
+  type SemaphoreHandle,
+  WAITERS,
+} from "../../src/semaphore.js";
+
+/** The async form's sleep, awaited through the explorer (it cannot run an async function: its continuations run in later microtasks). */
+const sleepAsync: Sleep = (i32, index, expected, ms) =>
+  awaitAsyncWait(() => waitAsync(i32, index, expected, ms));
+
+/**
+ * `Semaphore.acquireAsync` (src/semaphore.ts): the real fast path and wait
+ * loop (SemaphoreWait, without spins, as the async form runs it), driven with
+ * the real wait layer's waitAsync. Only the driver differs from driveAsync.
+ */
+function acquireAsyncPath(sem: Semaphore): void {
+  const wait = sem[BEGIN_ACQUIRE](Deadline.after(undefined), "acquireAsync", 0);
+  if (wait !== true) drive(wait, sleepAsync);
+}
 
 /** Models run 10^5 schedules synchronously: give each its own bound (a hang guard, not a timing check). */
 const MODEL_TIME = 600_000;
@@ -56,7 +78,7 @@ describe("Semaphore model", () => {
   );
 
   it(
-    "BoundedSemaphore(1) as a lock between 2 threads x 2",
+    "a BoundedSemaphore(1) taken twice by each of 2 threads is never held by both",
     () => {
       exploreAllModes<State>({
         name: "BoundedSemaphore(1) 2x2",
@@ -73,6 +95,43 @@ describe("Semaphore model", () => {
           }
         }),
         check: ({ data }) => expect(Atomics.load(data, 1)).toBe(1),
+      });
+    },
+    MODEL_TIME,
+  );
+
+  it(
+    "acquireAsync's path against a blocking acquirer on Semaphore(1): never two holders, no waiter left registered",
+    () => {
+      exploreAllModes<State>({
+        name: "Semaphore(1) acquireAsync vs acquire",
+        setup: () => ({
+          handle: new Semaphore(1).handle,
+          data: new Int32Array(new SharedArrayBuffer(8)),
+        }),
+        threads: [
+          ({ handle, data }: State) => {
+            const sem = Semaphore.from(handle);
+            for (let i = 0; i < 2; i++) {
+              acquireAsyncPath(sem);
+              holdOnce(data);
+              sem.release();
+            }
+          },
+          ({ handle, data }: State) => {
+            const sem = Semaphore.from(handle);
+            for (let i = 0; i < 2; i++) {
+              using _held = sem.acquire();
+              holdOnce(data);
+            }
+          },
+        ],
+        check: ({ handle, data }) => {
+          expect(Atomics.load(data, 1)).toBe(1);
+          const i32 = SEMAPHORE_KIND.attachHandle(handle as SemaphoreHandle, "check");
+          expect(Atomics.load(i32, WAITERS)).toBe(0);
+          expect(Semaphore.from(handle).value).toBe(1);
+        },
       });
     },
     MODEL_TIME,

@@ -592,13 +592,13 @@ export class Queue<T = unknown> implements Shareable<QueueHandle>, AsyncIterable
   // ---------------------------------------------------------------- internals
 
   #takeStage(): Stage {
-    const stage = borrow(this.#stage, () => new Stage());
+    const stage = borrow(this.#stage, Stage);
     stage.reset();
     return stage;
   }
 
   #takeScratch(): Scratch {
-    return borrow(this.#scratch, () => new Scratch());
+    return borrow(this.#scratch, Scratch);
   }
 
   #stageAll(stage: Stage, items: Iterable<T>, what: string): void {

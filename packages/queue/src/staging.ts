@@ -35,8 +35,8 @@ class RecordBuffer {
  * `owned` when it is free, else a new buffer (for a call that overlaps
  * another: an async call, or a codec that calls back into the queue).
  */
-export function borrow<B extends RecordBuffer>(owned: B, make: () => B): B {
-  const buffer = owned.busy ? make() : owned;
+export function borrow<B extends RecordBuffer>(owned: B, Make: new () => B): B {
+  const buffer = owned.busy ? new Make() : owned;
   buffer.busy = true;
   return buffer;
 }

@@ -5,9 +5,8 @@
  * 10^5 each). Plain payload reads and writes are scheduling points too, so a
  * slot published before its payload would be found.
  */
-import { waitAsync } from "@sabkit/atomics-sync-polyfill";
-import { type Codec, jsonCodec } from "@sabkit/core";
-import { Deadline, drive, type Sleep, type WaitLoop } from "@sabkit/core/internal";
+import type { Codec } from "@sabkit/core";
+import type { Sleep, WaitLoop } from "@sabkit/core/internal";
 import {
   awaitAsyncWait,
   explore,
@@ -23,6 +22,10 @@ import { describe, expect, it } from "vitest";
 // too (plain reads and writes of the ring are scheduling points and replay
 // exactly).
 installViewConstructorsForGood();
+// Core and the wait layer too: core's typed-array table (which RingBuffer uses) is built when it loads.
+const { waitAsync } = await import("@sabkit/atomics-sync-polyfill");
+const { jsonCodec } = await import("@sabkit/core");
+const { Deadline, drive } = await import("@sabkit/core/internal");
 const { Queue, RingBuffer } = await import("../../src/index.js");
 const {
   ASYNC_SPINS,

@@ -8,6 +8,17 @@
  * @packageDocumentation
  */
 
+export { JoinWait } from "./joinable-queue.js";
+export { DEFAULT_CAPACITY, JOINABLE_QUEUE_KIND, QUEUE_KIND, SIMPLE_QUEUE_KIND } from "./queue.js";
+export { CONTENDED, LOCKED, lockQueue, UNLOCKED, unlockQueue } from "./queue-lock.js";
+export {
+  ASYNC_SPINS,
+  GetWait,
+  PutWait,
+  passWakeOn,
+  ReadableWait,
+  SPINS,
+} from "./queue-waits.js";
 export {
   CAPACITY,
   CLOSED,
@@ -15,24 +26,20 @@ export {
   DATA_OFFSET,
   DATA_SEQ,
   DATA_WAITERS,
-  DEFAULT_CAPACITY,
   HEAD,
   JOIN_WAITERS,
-  JOINABLE_QUEUE_KIND,
   LOCK,
   LOCK_OWNER,
   MAX_CAPACITY,
   MAX_SIZE,
   QUEUE_HEADER,
-  QUEUE_KIND,
   RECORD_HEADER_BYTES,
-  SIMPLE_QUEUE_KIND,
+  RecordRing,
   SPACE_SEQ,
   SPACE_WAITERS,
   UNFINISHED,
   USED_BYTES,
-} from "./queue.js";
-export { CONTENDED, LOCKED, lockQueue, UNLOCKED, unlockQueue } from "./queue-lock.js";
+} from "./record-ring.js";
 export {
   CONSUMER_WAITING,
   ELEMENT_TYPE,
@@ -49,3 +56,4 @@ export {
   WRITE_SLOT,
 } from "./ring-buffer.js";
 export { SIMPLE_QUEUE_CAPACITY } from "./simple-queue.js";
+export { Scratch, Stage } from "./staging.js";

@@ -17,17 +17,19 @@
  * word first, then reads `joinWaiters`. Any change of the word ends the
  * sleep ("not-equal"), and join re-checks.
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
+import { notify } from "@sabkit/atomics-sync-polyfill";
 import { InvalidHandleError, type WaitOptions } from "@sabkit/core";
-import { Deadline, MAX_COUNT, registerKind } from "@sabkit/core/internal";
 import {
-  attachQueue,
-  JOIN_WAITERS,
-  JOINABLE_QUEUE_KIND,
-  Queue,
-  type QueueFromOptions,
-  UNFINISHED,
-} from "./queue.js";
+  attachOptions,
+  Deadline,
+  driveAsync,
+  driveSync,
+  MAX_COUNT,
+  registerKind,
+  type WaitLoop,
+} from "@sabkit/core/internal";
+import { JOINABLE_QUEUE_KIND, Queue, type QueueFromOptions } from "./queue.js";
+import { JOIN_WAITERS, UNFINISHED } from "./record-ring.js";
 
 /** Bound on CAS retries in taskDone (each retry means another thread moved the word). */
 const MAX_CAS_RETRIES = 1 << 20;
@@ -60,13 +62,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     handle: unknown,
     options?: QueueFromOptions<T>,
   ): JoinableQueue<T> {
-    return attachQueue(
-      JoinableQueue<T>,
-      "JoinableQueue",
-      JOINABLE_QUEUE_KIND,
-      handle,
-      options as QueueFromOptions<unknown>,
-    );
+    const valid = JOINABLE_QUEUE_KIND.validate(handle, "JoinableQueue.from(handle)");
+    return new JoinableQueue<T>({ ...options, ...attachOptions(valid) });
   }
 
   /** Items put but not yet marked done (a snapshot). */
@@ -104,43 +101,65 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /** Waits until every item put has been marked done (`timeout` ms at most). @throws TimeoutError */
   join(options?: WaitOptions): void {
-    const i32 = this.i32;
     const deadline = Deadline.from(options, "JoinableQueue.join options");
-    Atomics.add(i32, JOIN_WAITERS, 1);
-    try {
-      for (;;) {
-        const value = Atomics.load(i32, UNFINISHED);
-        if (value === 0) return;
-        if (value < 0) throw corruptedUnfinished(value);
-        if (deadline.expired) throw deadline.timeoutError("JoinableQueue.join");
-        waitSync(i32, UNFINISHED, value, deadline.remainingMs());
-      }
-    } finally {
-      Atomics.sub(i32, JOIN_WAITERS, 1);
-    }
+    // The blocking form never looked at the signal (nothing can abort it while this thread blocks).
+    driveSync(new JoinWait(this.i32, deadline, false, "JoinableQueue.join"));
   }
 
   /** `join` that never blocks the thread (`signal` aborts it). */
   async joinAsync(options?: WaitOptions): Promise<void> {
-    const i32 = this.i32;
     const deadline = Deadline.from(options, "JoinableQueue.joinAsync options");
-    Atomics.add(i32, JOIN_WAITERS, 1);
-    try {
-      for (;;) {
-        deadline.throwIfAborted();
-        const value = Atomics.load(i32, UNFINISHED);
-        if (value === 0) return;
-        if (value < 0) throw corruptedUnfinished(value);
-        if (deadline.expired) throw deadline.timeoutError("JoinableQueue.joinAsync");
-        try {
-          await waitAsync(i32, UNFINISHED, value, deadline.remainingMs(), deadline.signal);
-        } catch (error) {
-          deadline.throwIfAborted();
-          throw error;
-        }
-      }
-    } finally {
-      Atomics.sub(i32, JOIN_WAITERS, 1);
+    await driveAsync(
+      new JoinWait(this.i32, deadline, true, "JoinableQueue.joinAsync"),
+      deadline.signal,
+    );
+  }
+}
+
+/**
+ * The wait of `join` and `joinAsync`: one loop, driven blocking or async.
+ * It registers in JOIN_WAITERS before its first look at UNFINISHED, ends
+ * when UNFINISHED is 0, and otherwise sleeps on UNFINISHED while it holds
+ * the value it loaded (see "No lost wake-up" above).
+ */
+export class JoinWait implements WaitLoop<void> {
+  readonly i32: Int32Array;
+  readonly index = UNFINISHED;
+  expected = 0;
+  sleepMs = 0;
+  result: undefined = undefined;
+  readonly #deadline: Deadline;
+  readonly #abortable: boolean;
+  readonly #what: string;
+  #registered = false;
+
+  constructor(i32: Int32Array, deadline: Deadline, abortable: boolean, what: string) {
+    this.i32 = i32;
+    this.#deadline = deadline;
+    this.#abortable = abortable;
+    this.#what = what;
+  }
+
+  step(): boolean {
+    const i32 = this.i32;
+    if (!this.#registered) {
+      this.#registered = true;
+      // Registers before the load below; pairs with taskDone's load of JOIN_WAITERS after its CAS.
+      Atomics.add(i32, JOIN_WAITERS, 1);
     }
+    if (this.#abortable) this.#deadline.throwIfAborted();
+    // Pairs with the add in put and the CAS in taskDone (whose notify ends the sleep).
+    const value = Atomics.load(i32, UNFINISHED);
+    if (value === 0) return true;
+    if (value < 0) throw corruptedUnfinished(value);
+    if (this.#deadline.expired) throw this.#deadline.timeoutError(this.#what);
+    this.expected = value;
+    this.sleepMs = this.#deadline.remainingMs();
+    return false;
+  }
+
+  finish(): void {
+    // Unregisters; a taskDone that loads JOIN_WAITERS later skips the notify.
+    if (this.#registered) Atomics.sub(this.i32, JOIN_WAITERS, 1);
   }
 }

@@ -5,14 +5,8 @@
  * waits. It is a Queue: every Queue method works, and it revives as a
  * SimpleQueue.
  */
-import { registerKind } from "@sabkit/core/internal";
-import {
-  attachQueue,
-  Queue,
-  type QueueFromOptions,
-  type QueueOptions,
-  SIMPLE_QUEUE_KIND,
-} from "./queue.js";
+import { attachOptions, registerKind } from "@sabkit/core/internal";
+import { Queue, type QueueFromOptions, type QueueOptions, SIMPLE_QUEUE_KIND } from "./queue.js";
 
 /** Default ring of a SimpleQueue: 16 MiB. */
 export const SIMPLE_QUEUE_CAPACITY = 2 ** 24;
@@ -35,6 +29,7 @@ export class SimpleQueue<T = unknown> extends Queue<T> {
   protected static override readonly kindSpec = SIMPLE_QUEUE_KIND;
   protected static override readonly defaultCapacity = SIMPLE_QUEUE_CAPACITY;
 
+  /** A new, empty SimpleQueue: in its own memory, or placed at `{ buffer, byteOffset }` (`SimpleQueue.byteLength(options)` bytes). */
   constructor(options: Omit<QueueOptions<T>, "maxSize"> = {}) {
     super(options);
   }
@@ -43,12 +38,7 @@ export class SimpleQueue<T = unknown> extends Queue<T> {
     handle: unknown,
     options?: QueueFromOptions<T>,
   ): SimpleQueue<T> {
-    return attachQueue(
-      SimpleQueue<T>,
-      "SimpleQueue",
-      SIMPLE_QUEUE_KIND,
-      handle,
-      options as QueueFromOptions<unknown>,
-    );
+    const valid = SIMPLE_QUEUE_KIND.validate(handle, "SimpleQueue.from(handle)");
+    return new SimpleQueue<T>({ ...options, ...attachOptions(valid) });
   }
 }

@@ -2,7 +2,7 @@ import { BROWSERS, runInBrowser } from "@sabkit/test-utils/browser";
 import { describe, expect, it } from "vitest";
 
 describe.each(BROWSERS)("in headless %s on a COOP/COEP page", (browser) => {
-  it("a Queue between the page (async forms, for await) and a Web Worker (blocking forms); a RingBuffer back", async () => {
+  it("items the page puts with the async forms reach a Web Worker's blocking gets in order, and the worker's replies reach the page's for await and a RingBuffer in order", async () => {
     const result = await runInBrowser({
       browser,
       page: new URL("./browser/queue.page.ts", import.meta.url),

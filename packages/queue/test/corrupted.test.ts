@@ -108,7 +108,7 @@ describe("Queue: corrupted header words", () => {
     );
   });
 
-  it("capacity or maxSize words that disagree with the handle are rejected by from()", () => {
+  it("from() rejects a handle whose capacity or maxSize disagrees with the shared header", () => {
     for (const index of [CAPACITY, MAX_SIZE]) {
       const { queue, i32 } = filledQueue();
       i32[index] = 12345;

@@ -67,7 +67,7 @@ describe("Queue: a thread that dies holding the internal lock", () => {
     },
   );
 
-  it("getAsync and putAsync report it too; so does close(), after closing", async () => {
+  it("getAsync, putAsync and close() report the dead holder with OwnerDiedError too, and close() still closes the queue", async () => {
     for (const call of [
       (q: Queue<number>) => q.getAsync({ timeout: 10_000 }),
       (q: Queue<number>) => q.putAsync(9),

@@ -70,7 +70,7 @@ describe("Queue in real workers: 4 producers × 4 consumers", () => {
   }, 200_000);
 
   it.each([1, 2, 3, 64, 1024])(
-    "maxSize %i: every item checked, lost = duplicated = torn = 0, order kept",
+    "with maxSize %i every item arrives once, whole and in its producer's order",
     async (maxSize) => {
       const perProducer = scaled(maxSize < 64 ? 2_000 : 5_000);
       const { seed, report, torn } = await runMpmc({
@@ -127,7 +127,7 @@ describe("close() with blocked producers and consumers in workers", () => {
   });
 
   it.each([false, true])(
-    "wakes consumers blocked on an empty queue (async forms: %s): they drain, then ClosedError",
+    "wakes consumers blocked on an empty queue (async forms: %s): they drain what is left, then get ClosedError",
     async (useAsync) => {
       const queue = new Queue<number>();
       const ready = new Int32Array(new SharedArrayBuffer(4));

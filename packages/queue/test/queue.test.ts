@@ -17,7 +17,7 @@ import { DATA_OFFSET } from "../src/internal.js";
 const code = (c: string) => expect.objectContaining({ code: c });
 
 describe("Queue: Python's semantics in one thread", () => {
-  it("is FIFO; qsize, empty, full follow puts and gets", () => {
+  it("returns items in the order they were put, and qsize, empty and full track every put and get", () => {
     const queue = new Queue<number>({ maxSize: 3 });
     expect(queue.empty()).toBe(true);
     queue.put(1);
@@ -28,7 +28,7 @@ describe("Queue: Python's semantics in one thread", () => {
     expect(queue.full()).toBe(false);
   });
 
-  it("maxSize <= 0 means unbounded item count (bounded by bytes only)", () => {
+  it("with maxSize <= 0 the item count is unbounded and only the ring's bytes bound it", () => {
     for (const maxSize of [0, -1, undefined]) {
       const queue = new Queue<number>({ maxSize, capacity: 1024 });
       expect(queue.maxSize).toBe(0);
@@ -40,7 +40,7 @@ describe("Queue: Python's semantics in one thread", () => {
     }
   });
 
-  it("putNowait/getNowait throw FullError/EmptyError; tryPut/tryGet report instead", () => {
+  it("putNowait on a full queue throws FullError and getNowait on an empty one EmptyError, where tryPut and tryGet report false", () => {
     const queue = new Queue<string>({ maxSize: 1 });
     expect(queue.tryGet()).toEqual({ ok: false });
     expect(() => queue.getNowait()).toThrow(EmptyError);
@@ -50,7 +50,7 @@ describe("Queue: Python's semantics in one thread", () => {
     expect(queue.tryGet()).toEqual({ ok: true, value: "a" });
   });
 
-  it("get/put with a timeout throw TimeoutError; timeout 0 tries once", () => {
+  it("a get or put that cannot finish within its timeout throws TimeoutError, and timeout 0 tries exactly once", () => {
     const queue = new Queue<number>({ maxSize: 1 });
     const start = performance.now();
     expect(() => queue.get({ timeout: 30 })).toThrow(TimeoutError);
@@ -61,7 +61,7 @@ describe("Queue: Python's semantics in one thread", () => {
     expect(queue.get({ timeout: 0 })).toBe(1);
   });
 
-  it("putMany/getMany move batches in order; getMany returns 1..max items", () => {
+  it("putMany and getMany move batches in order, and getMany returns between 1 and max items", () => {
     const queue = new Queue<number>();
     queue.putMany([1, 2, 3, 4, 5]);
     expect(queue.getMany(2)).toEqual([1, 2]);
@@ -114,7 +114,7 @@ describe("Queue: Python's semantics in one thread", () => {
     expect(out.slice(10)).toEqual([undefined, null]);
   });
 
-  it("async forms: getAsync waits for a put, putAsync for room; signal aborts with AbortError", async () => {
+  it("getAsync waits for a put and putAsync for room, and aborting their signal rejects them with AbortError", async () => {
     const queue = new Queue<number>({ maxSize: 1 });
     const pending = queue.getAsync({ timeout: 5000 });
     setTimeout(() => queue.put(42), 10);
@@ -138,7 +138,7 @@ describe("Queue: Python's semantics in one thread", () => {
     });
   });
 
-  it("waitReadable/waitReadableAsync wait for an item without taking it; TimeoutError, AbortError; close ends the wait", async () => {
+  it("waitReadable and waitReadableAsync return once an item is there without taking it, end with TimeoutError or AbortError, and return on close", async () => {
     const q = new Queue<number>();
     expect(() => q.waitReadable({ timeout: 20 })).toThrow(TimeoutError);
     await expect(q.waitReadableAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
@@ -186,7 +186,7 @@ describe("Queue: Python's semantics in one thread", () => {
 });
 
 describe("close()", () => {
-  it("later puts throw ClosedError; gets drain what is left, then throw ClosedError; twice is fine", async () => {
+  it("makes later puts throw ClosedError and gets drain what is left before throwing ClosedError, and a second close does nothing", async () => {
     const queue = new Queue<number>();
     queue.putMany([1, 2]);
     queue.close();
@@ -229,7 +229,7 @@ describe("messages larger than the ring", () => {
 });
 
 describe("codecs", () => {
-  it("bytesCodec: Uint8Array in, a copy out", () => {
+  it("bytesCodec delivers a copy of the Uint8Array that was put", () => {
     const queue = new Queue<Uint8Array>({ codec: bytesCodec });
     const data = new Uint8Array([1, 2, 3]);
     queue.put(data);
@@ -239,7 +239,7 @@ describe("codecs", () => {
     expect(out.buffer).not.toBeInstanceOf(SharedArrayBuffer);
   });
 
-  it("jsonCodec, and a custom codec revived with Queue.from(handle, { codec })", () => {
+  it("jsonCodec values round-trip, and a custom codec works in a queue revived with Queue.from(handle, { codec })", () => {
     const json = new Queue({ codec: jsonCodec });
     json.put({ a: [1, "x"] });
     expect(Queue.from(json.handle).get()).toEqual({ a: [1, "x"] });
@@ -329,7 +329,7 @@ describe("codecs", () => {
 });
 
 describe("handles and sharing", () => {
-  it("from(handle) attaches to the same memory; share/revive gives the right classes", () => {
+  it("from(handle) attaches to the same memory, and share/revive gives back each queue as its own class", () => {
     const queue = new Queue<number>({ maxSize: 5, capacity: 100 });
     const joinable = new JoinableQueue<number>();
     const simple = new SimpleQueue<number>();
@@ -344,7 +344,7 @@ describe("handles and sharing", () => {
     expect(q?.get()).toBe(7);
   });
 
-  it("wrong kind, version, buffer or size is an InvalidHandleError", () => {
+  it("from() rejects a handle of the wrong kind, version, buffer or size with InvalidHandleError", () => {
     const queue = new Queue<number>({ capacity: 64 });
     const h = queue.handle;
     expect(() => JoinableQueue.from(h)).toThrow(InvalidHandleError);
@@ -379,7 +379,7 @@ describe("bad arguments", () => {
     },
   );
 
-  it("bad timeouts, signals, counts and codecs are typed errors", async () => {
+  it("bad timeouts, signals, counts and codecs are rejected with RangeError or TypeError and put nothing", async () => {
     const queue = new Queue<number>();
     expect(() => queue.get({ timeout: -1 })).toThrow(RangeError);
     expect(() => queue.get({ timeout: Number.NaN })).toThrow(RangeError);
@@ -397,7 +397,7 @@ describe("bad arguments", () => {
 });
 
 describe("JoinableQueue and SimpleQueue", () => {
-  it("taskDone more times than items put is a RangeError; join returns at 0", async () => {
+  it("taskDone called more times than items were put throws RangeError, and join returns once every item is done", async () => {
     const queue = new JoinableQueue<number>();
     expect(() => queue.taskDone()).toThrow(RangeError);
     queue.putMany([1, 2]);

@@ -5,7 +5,10 @@
  * 10^5 each). Plain payload reads and writes are scheduling points too, so a
  * slot published before its payload would be found.
  */
+import type { Codec } from "@sabkit/core";
+import type { Sleep, WaitLoop } from "@sabkit/core/internal";
 import {
+  awaitAsyncWait,
   explore,
   exploreAllModes,
   installViewConstructorsForGood,
@@ -19,8 +22,70 @@ import { describe, expect, it } from "vitest";
 // too (plain reads and writes of the ring are scheduling points and replay
 // exactly).
 installViewConstructorsForGood();
+// Core and the wait layer too: core's typed-array table (which RingBuffer uses) is built when it loads.
+const { waitAsync } = await import("@sabkit/atomics-sync-polyfill");
+const { jsonCodec } = await import("@sabkit/core");
+const { Deadline, drive } = await import("@sabkit/core/internal");
 const { Queue, RingBuffer } = await import("../../src/index.js");
-const { RING_DATA_OFFSET, WRITE_INDEX, WRITE_SLOT } = await import("../../src/internal.js");
+const {
+  ASYNC_SPINS,
+  COUNT,
+  DATA_WAITERS,
+  GetWait,
+  PutWait,
+  QUEUE_KIND,
+  RecordRing,
+  RING_DATA_OFFSET,
+  Scratch,
+  SPACE_WAITERS,
+  Stage,
+  WRITE_INDEX,
+  WRITE_SLOT,
+} = await import("../../src/internal.js");
+
+/**
+ * The async forms' sleep under the explorer: the real wait layer's
+ * waitAsync, awaited as one synchronous step of this logical thread (the
+ * explorer cannot run an async function: its continuations run in later
+ * microtasks). Only this differs from driveAsync.
+ */
+const sleepAsync: Sleep = (i32, index, expected, ms) =>
+  awaitAsyncWait(() => waitAsync(i32, index, expected, ms));
+
+/** The ring of a Queue handle, as Queue.from opens it. */
+function ringOf(handle: unknown): InstanceType<typeof RecordRing> {
+  const valid = QUEUE_KIND.validate(handle, "Queue.from(handle)");
+  return new RecordRing(QUEUE_KIND.attachHandle(valid), valid.capacity, valid.maxSize, "Queue");
+}
+
+/** `Queue.getAsync`'s path (src/queue.ts): the real take, then the real GetWait with async sleeps. */
+function getAsyncPath(handle: unknown): number {
+  const ring = ringOf(handle);
+  const scratch = new Scratch();
+  if (ring.take(scratch, 1) === 0) {
+    const wait: WaitLoop<number> = new GetWait(
+      ring,
+      scratch,
+      1,
+      Deadline.after(undefined),
+      ASYNC_SPINS,
+      "getAsync",
+    );
+    drive(wait, sleepAsync);
+  }
+  const length = scratch.i32[0] as number;
+  return jsonCodec.decode(scratch.bytes.subarray(4, 4 + length)) as number;
+}
+
+/** `Queue.putAsync`'s path (src/queue.ts): the real commit, then the real PutWait with async sleeps. */
+function putAsyncPath(handle: unknown, item: number): void {
+  const ring = ringOf(handle);
+  const stage = new Stage();
+  stage.encode(jsonCodec, item, ring.capacity, "Queue.putAsync");
+  if (ring.commit(stage) === 0) {
+    drive(new PutWait(ring, stage, Deadline.after(undefined), ASYNC_SPINS, "putAsync"), sleepAsync);
+  }
+}
 
 /** Models run 10^5 schedules synchronously: give each its own bound (a hang guard, not a timing check). */
 const MODEL_TIME = 600_000;
@@ -41,6 +106,30 @@ describe("Queue model", () => {
           },
         ],
         check: (_, results) => expect((results[2] as number[]).slice().sort()).toEqual([1, 2]),
+      });
+    },
+    MODEL_TIME,
+  );
+
+  it(
+    "an async producer (putAsync's path), a blocking producer and an async consumer (getAsync's path), capacity 1 item: both items arrive once",
+    () => {
+      exploreAllModes<{ handle: unknown }>({
+        name: "Queue async waits",
+        setup: () => ({
+          handle: new Queue<number>({ maxSize: 1, codec: jsonCodec as Codec<number> }).handle,
+        }),
+        threads: [
+          ({ handle }) => putAsyncPath(handle, 1),
+          ({ handle }) => Queue.from<number>(handle).put(2),
+          ({ handle }) => [getAsyncPath(handle), getAsyncPath(handle)],
+        ],
+        check: ({ handle }, results) => {
+          expect((results[2] as number[]).slice().sort()).toEqual([1, 2]);
+          // Nothing is left in the queue, and every waiter unregistered (finish() ran).
+          const i32 = QUEUE_KIND.attachHandle(QUEUE_KIND.validate(handle));
+          expect([i32[COUNT], i32[DATA_WAITERS], i32[SPACE_WAITERS]]).toEqual([0, 0, 0]);
+        },
       });
     },
     MODEL_TIME,

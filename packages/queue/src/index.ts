@@ -17,6 +17,7 @@ export {
 } from "./queue.js";
 export {
   type ElementOf,
+  type PushAllTimeoutError,
   RingBuffer,
   type RingBufferHandle,
   type RingElementArray,

@@ -17,10 +17,10 @@ export {
 } from "./queue.js";
 export {
   type ElementOf,
-  type PushAllTimeoutError,
   RingBuffer,
   type RingBufferHandle,
   type RingElementArray,
   type RingElementType,
 } from "./ring-buffer.js";
+export type { PushAllTimeoutError } from "./ring-wait.js";
 export { SimpleQueue } from "./simple-queue.js";

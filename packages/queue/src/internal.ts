@@ -37,9 +37,7 @@ export {
   CONSUMER_WAITING,
   ELEMENT_TYPE,
   MAX_RING_CAPACITY,
-  PopSomeWait,
   PRODUCER_WAITING,
-  PushAllWait,
   READ_INDEX,
   READ_SLOT,
   RING_CAPACITY,
@@ -50,4 +48,5 @@ export {
   WRITE_INDEX,
   WRITE_SLOT,
 } from "./ring-buffer.js";
+export { PopSomeWait, PushAllWait } from "./ring-wait.js";
 export { SIMPLE_QUEUE_CAPACITY } from "./simple-queue.js";

@@ -45,6 +45,7 @@ export type PushAllTimeoutError = TimeoutError & { readonly written: number };
 
 /** Free slots (producer's flag) or values (consumer's flag) now; the capacity once closed. */
 function takeable(i32: Int32Array, capacity: number, flag: number): number {
+  // Sees close() (its store of RING_CLOSED): a closed ring ends every wait.
   if (Atomics.load(i32, RING_CLOSED) !== 0) return capacity;
   // Loads of both counters, paired with their owners' stores.
   const count = (Atomics.load(i32, WRITE_INDEX) - Atomics.load(i32, READ_INDEX)) | 0;

@@ -27,7 +27,7 @@ const SPINS = 100;
  * The one-value waits (pushValue / popValue) that find the other side
  * mid-stream wait for this many slots / values (at most a quarter of the
  * capacity) before going on, so a streaming pair takes its slow path once
- * per batch instead of once per value (see #waitSlow).
+ * per batch instead of once per value (see RingWait).
  */
 const STREAM_BATCH = 256;
 /** Looks at a ring that is still growing before a one-value wait takes what is there. */
@@ -72,7 +72,7 @@ function takeable(i32: Int32Array, capacity: number, flag: number): number {
  * Async forms do not spin (it would hold up the event loop).
  *
  * Then it announces the sleep in its flag, re-checks, and sleeps on the flag
- * while it holds 1 (see "Sleeping" above); the flag is taken back after
+ * while it holds 1 (see "Sleeping" in ring-buffer.ts); the flag is taken back after
  * every sleep and by `finish()`, however the wait ends.
  */
 export abstract class RingWait<T> implements WaitLoop<T> {
@@ -167,7 +167,7 @@ export abstract class RingWait<T> implements WaitLoop<T> {
     if (this.#ready()) return true;
     if (deadline.expired) throw this.timeoutError(deadline, this.#what);
     // Announces the sleep; pairs with the other side's load of the flag after
-    // its publishing store. Then the re-check below (see "Sleeping" above).
+    // its publishing store. Then the re-check below (see "Sleeping" in ring-buffer.ts).
     Atomics.store(this.i32, this.index, 1);
     this.#announced = true;
     if (this.#ready()) {

@@ -7,13 +7,13 @@
  *
  * @packageDocumentation
  */
+
+export { FRAME_HEADER_BYTES, MAX_MESSAGE_BYTES } from "./frame.js";
 export {
   CLOSED_ENDS,
   DEFAULT_PIPE_CAPACITY,
   DUPLEX,
-  FRAME_HEADER_BYTES,
-  MAX_MESSAGE_BYTES,
   MAX_PIPE_CAPACITY,
   PIPE_CAPACITY,
   PIPE_HEADER,
-} from "./connection.js";
+} from "./pipe-header.js";

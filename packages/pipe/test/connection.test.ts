@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { Connection, Pipe } from "../src/index.js";
 import { PIPE_CAPACITY } from "../src/internal.js";
 
-describe("Pipe and Connection: values, bytes, codecs", () => {
+describe("a Pipe carries values and bytes through its codec", () => {
   it("round-trips structured values both ways (duplex)", () => {
     const [a, b] = Pipe();
     const value = {
@@ -55,7 +55,7 @@ describe("Pipe and Connection: values, bytes, codecs", () => {
     expect(Array.from(b.recvBytes())).toEqual([9]);
   });
 
-  it("recvBytesInto writes at offset, returns the length, and checks bounds", () => {
+  it("recvBytesInto writes at the offset, returns the length, and refuses a message that does not fit", () => {
     const [a, b] = Pipe();
     const into = new Uint8Array(8).fill(0xee);
     a.sendBytes(new Uint8Array([1, 2, 3]));
@@ -118,7 +118,7 @@ describe("Pipe and Connection: values, bytes, codecs", () => {
   });
 });
 
-describe("waiting: poll, timeouts, try forms, abort", () => {
+describe("a wait on a Connection ends in time and loses nothing", () => {
   it("poll is false without data, true with data or at end of stream", async () => {
     const [a, b] = Pipe();
     expect(b.poll()).toBe(false);
@@ -172,6 +172,24 @@ describe("waiting: poll, timeouts, try forms, abort", () => {
     expect(received).toEqual([Array.from({ length: 100 }, (_, i) => i), [42]]);
   });
 
+  it("an async send aborted half way keeps the rest: the next send finishes it before its own message", async () => {
+    const [a, b] = Pipe({ capacity: 32 });
+    const big = new Uint8Array(100).map((_, i) => i);
+    const controller = new AbortController();
+    const pending = a.sendBytesAsync(big, 0, 100, { signal: controller.signal });
+    controller.abort("stop");
+    await expect(pending).rejects.toMatchObject({ name: "AbortError", cause: "stop" });
+    big.fill(0); // the caller may reuse its buffer: the rest was copied
+    const next = a.sendBytesAsync(new Uint8Array([42]), 0, 1, { timeout: 10_000 });
+    const first = await b.recvBytesAsync(undefined, { timeout: 10_000 });
+    await next;
+    const second = await b.recvBytesAsync(undefined, { timeout: 10_000 });
+    expect([Array.from(first), Array.from(second)]).toEqual([
+      Array.from({ length: 100 }, (_, i) => i),
+      [42],
+    ]);
+  });
+
   it("a send that cannot start sends nothing", () => {
     const [a, b] = Pipe({ capacity: 16 });
     a.sendBytes(new Uint8Array(5)); // fills the 16-byte ring (8 header + 5 + 3 padding)
@@ -180,7 +198,7 @@ describe("waiting: poll, timeouts, try forms, abort", () => {
     expect(b.poll()).toBe(false);
   });
 
-  it("trySend / tryRecv never wait", () => {
+  it("trySend and tryRecv return at once: false or { ok: false } when the ring has no room or no whole message", () => {
     const [a, b] = Pipe({ capacity: 32 });
     expect(b.tryRecv()).toEqual({ ok: false });
     expect(b.tryRecvBytes()).toBeUndefined();
@@ -205,8 +223,8 @@ describe("waiting: poll, timeouts, try forms, abort", () => {
   });
 });
 
-describe("close, one-way pipes, handles, bad inputs", () => {
-  it("close: peer drains, then ClosedError; sends to a closed peer and use after close throw ClosedError", async () => {
+describe("a Connection refuses what it cannot do", () => {
+  it("after close() the peer drains what was sent, then gets ClosedError; sends to a closed peer and any use after close throw ClosedError", async () => {
     const [a, b] = Pipe();
     a.send(1);
     a.send(2);
@@ -234,7 +252,7 @@ describe("close, one-way pipes, handles, bad inputs", () => {
     expect(a.recv()).toBe("reply");
   });
 
-  it("one-way pipes give [reader, writer]", () => {
+  it("a one-way pipe gives [reader, writer], and each end refuses the other's direction", () => {
     const [reader, writer] = Pipe({ duplex: false });
     writer.send("one way");
     expect(reader.recv()).toBe("one way");
@@ -245,7 +263,7 @@ describe("close, one-way pipes, handles, bad inputs", () => {
     expect(Connection.from(reader.handle).handle.outgoing).toBeNull();
   });
 
-  it("shares through share/revive (Process and Pool args)", () => {
+  it("an end shared with share() and revived with revive() talks to its peer (as Process and Pool args do)", () => {
     const [a, b] = Pipe<number>();
     const tree = share({ conn: b });
     const revived = revive<{ conn: Connection<number> }>(structuredClone(tree));
@@ -254,7 +272,7 @@ describe("close, one-way pipes, handles, bad inputs", () => {
     expect(revived.conn.recv()).toBe(5);
   });
 
-  it("rejects bad options", () => {
+  it("bad Pipe options are a TypeError or RangeError", () => {
     for (const capacity of [0, -1, Number.NaN, 1.5, 2 ** 31, Number.POSITIVE_INFINITY, "8"]) {
       expect(() => Pipe({ capacity: capacity as number })).toThrow(RangeError);
     }

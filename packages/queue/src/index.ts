@@ -22,4 +22,5 @@ export {
   type RingElementArray,
   type RingElementType,
 } from "./ring-buffer.js";
+export type { PushAllTimeoutError } from "./ring-wait.js";
 export { SimpleQueue } from "./simple-queue.js";

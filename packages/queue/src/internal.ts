@@ -55,5 +55,6 @@ export {
   WRITE_INDEX,
   WRITE_SLOT,
 } from "./ring-buffer.js";
+export { PopSomeWait, PushAllWait } from "./ring-wait.js";
 export { SIMPLE_QUEUE_CAPACITY } from "./simple-queue.js";
 export { Scratch, Stage } from "./staging.js";

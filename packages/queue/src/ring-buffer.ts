@@ -36,36 +36,54 @@
  * publishes it with the store of `writeIndex`; the consumer reads data only
  * below the `writeIndex` it loaded (and symmetrically for `readIndex`).
  *
- * Sleeping: a side that found no room/data spins briefly, then sets its
- * waiting flag, re-checks the other index, and sleeps on its flag expecting
- * 1. The other side, after publishing, loads the flag (one load on a cache
- * line nobody writes on the fast path) and, only if it is set, swaps it to 0
- * and wakes the sleeper. close() clears both flags and wakes both. Every
- * step is sequentially consistent, so either the re-check sees the new index
- * or the publisher sees the flag: no lost wake-up, and no notify per value.
+ * Sleeping: a side that found no room/data spins briefly (blocking forms
+ * only), then sets its waiting flag, re-checks the other index, and sleeps
+ * on its flag expecting 1. The other side, after publishing, loads the flag
+ * (one load on a cache line nobody writes on the fast path) and, only if it
+ * is set, swaps it to 0 and wakes the sleeper. close() clears both flags and
+ * wakes both. Every step is sequentially consistent, so either the re-check
+ * sees the new index or the publisher sees the flag: no lost wake-up, and no
+ * notify per value. That slow path is written once, as RingWait (a core
+ * WaitLoop, in ring-wait.ts), and run blocking (driveSync) or async (driveAsync).
+ *
+ * Placement: a ring lives in its own buffer, or at `{ buffer, byteOffset }`
+ * of the caller's (`RingBuffer.byteLength(type, capacity)` bytes, aligned to
+ * `RingBuffer.alignment`).
  *
  * Shared memory is untrusted: the other side's index and our own slot are
  * checked (count in [0, capacity], slot in [0, capacity)) before any index
  * is used; a bad value is an InvalidHandleError.
  */
-import { notify, waitAsync, waitSync } from "@sabkit/atomics-sync-polyfill";
-import { SPIN_BACKOFF_CAP, spinWait } from "@sabkit/atomics-sync-polyfill/internal";
+import { notify } from "@sabkit/atomics-sync-polyfill";
 import {
   ClosedError,
   type Handle,
   InvalidHandleError,
+  type Placement,
   type Shareable,
   type WaitOptions,
 } from "@sabkit/core";
 import {
-  allocate,
+  attachedHandle,
+  attachOptions,
   Deadline,
   defineKind,
   defineLayout,
+  driveAsync,
+  driveSync,
+  type Layout,
+  placeRegion,
   registerKind,
   TYPED_ARRAY_TYPES,
   validateCount,
 } from "@sabkit/core/internal";
+import {
+  PopSomeWait,
+  PopValueWait,
+  type PushAllTimeoutError,
+  PushAllWait,
+  PushValueWait,
+} from "./ring-wait.js";
 
 export const RING_HEADER = defineLayout({
   tag: "int32",
@@ -95,21 +113,6 @@ export const CONSUMER_WAITING = R.waiting.index + 1;
 export const RING_DATA_OFFSET = R.data.byteOffset;
 /** Largest capacity in elements. */
 export const MAX_RING_CAPACITY = 2 ** 30;
-
-const SPINS = 100;
-/**
- * The one-value waits (pushValue / popValue) that find the other side
- * mid-stream wait for this many slots / values (at most a quarter of the
- * capacity) before going on, so a streaming pair takes its slow path once
- * per batch instead of once per value (see #waitSlow).
- */
-const STREAM_BATCH = 256;
-/** Looks at a ring that is still growing before a one-value wait takes what is there. */
-const STREAM_LOOKS = 4;
-/** spinWait(SPIN_BACKOFF_CAP) calls (~0.3 µs each here) before a second look at a ring that holds some. */
-const LOOK_GAP = 1;
-/** spinWait(SPIN_BACKOFF_CAP) calls (~2.5 µs in all) between looks at a ring that is still growing. */
-const STREAM_GAP = 8;
 
 /** The element types a RingBuffer holds. */
 export type RingElementArray =
@@ -154,7 +157,7 @@ const KIND = defineKind<RingBufferHandle>({
   layout: RING_HEADER,
 });
 
-function corrupted(detail: string): InvalidHandleError {
+export function corrupted(detail: string): InvalidHandleError {
   return new InvalidHandleError(
     `RingBuffer: its shared header is corrupted (${detail}): the memory was overwritten, or two threads ` +
       "pushed (or popped) at once — a RingBuffer has exactly one producer and one consumer; create a new one",
@@ -164,6 +167,9 @@ function corrupted(detail: string): InvalidHandleError {
 function ringByteLength(bytesPerElement: number, capacity: number): number {
   return Math.ceil((RING_DATA_OFFSET + capacity * bytesPerElement) / 8) * 8;
 }
+
+/** A ring's words (set by RingBuffer's static block), for its wait loops in ring-wait.ts only. */
+export let ringWords: (ring: RingBuffer<RingElementArray>) => Int32Array;
 
 /**
  * A typed single-producer / single-consumer ring buffer in shared memory.
@@ -182,6 +188,8 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
 {
   static {
     registerKind(KIND.kind, { from: (handle) => RingBuffer.from(handle) });
+    // Its wait loops (ring-wait.ts) read the ring's words; nothing outside the package can.
+    ringWords = (ring) => ring.#i32;
   }
   readonly handle: RingBufferHandle;
   /** Capacity in elements. */
@@ -195,36 +203,43 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
   /** The consumer's last look at writeIndex (a lower bound). */
   #cachedWrite: number;
 
+  /** Alignment of the `byteOffset` a ring is placed at (a multiple of 64 keeps each side's words on its own cache line). */
+  static readonly alignment: number = RING_HEADER.alignment;
+
   /**
-   * A new ring of `capacity` elements of `elementType` (1 to 2^30).
+   * Bytes a ring of `capacity` elements of `elementType` needs: the region to
+   * reserve when placing it in a buffer of your own.
    *
    * @throws TypeError for an unsupported type; RangeError for a bad capacity.
    */
-  constructor(elementType: RingElementType<A>, capacity: number, handle?: RingBufferHandle) {
-    if (handle === undefined) {
-      const code = (ELEMENT_TYPES as readonly unknown[]).indexOf(elementType);
-      if (code < 1) {
-        throw new TypeError(
-          "RingBuffer: elementType must be a typed-array constructor such as Float64Array, Int32Array or Uint8Array",
-        );
-      }
-      validateCount(capacity, "capacity", { min: 1, max: MAX_RING_CAPACITY });
-      const byteLength = ringByteLength(elementType.BYTES_PER_ELEMENT, capacity);
-      if (byteLength > 2 ** 31 - 1) {
-        throw new RangeError(
-          `RingBuffer: ${capacity} ${elementType.name} elements need ${byteLength} bytes, more than 2^31 - 1; use a smaller capacity`,
-        );
-      }
-      const buffer = allocate(byteLength);
-      const i32 = new Int32Array(buffer, 0, RING_DATA_OFFSET / 4);
-      i32[ELEMENT_TYPE] = code;
-      i32[RING_CAPACITY] = capacity;
-      KIND.writeTag(i32); // before the handle exists, so before anyone sees it
-      handle = KIND.makeHandle(
-        { buffer, byteOffset: 0, byteLength },
-        { elementType: elementType.name, capacity },
+  static byteLength(elementType: RingElementType<RingElementArray>, capacity: number): number {
+    if ((ELEMENT_TYPES as readonly unknown[]).indexOf(elementType) < 1) {
+      throw new TypeError(
+        "RingBuffer: elementType must be a typed-array constructor such as Float64Array, Int32Array or Uint8Array",
       );
     }
+    validateCount(capacity, "capacity", { min: 1, max: MAX_RING_CAPACITY });
+    const byteLength = ringByteLength(elementType.BYTES_PER_ELEMENT, capacity);
+    if (byteLength > 2 ** 31 - 1) {
+      throw new RangeError(
+        `RingBuffer: ${capacity} ${elementType.name} elements need ${byteLength} bytes, more than 2^31 - 1; use a smaller capacity`,
+      );
+    }
+    return byteLength;
+  }
+
+  /**
+   * A new ring of `capacity` elements of `elementType` (1 to 2^30), in its
+   * own memory or, with `{ buffer, byteOffset }`, in `RingBuffer.byteLength(
+   * elementType, capacity)` bytes of `buffer` from `byteOffset` (a multiple
+   * of `RingBuffer.alignment`; the region is zeroed).
+   *
+   * @throws TypeError for an unsupported type; RangeError for a bad capacity;
+   * InvalidHandleError for a region that is misaligned or does not fit.
+   */
+  constructor(elementType: RingElementType<A>, capacity: number, options?: Placement) {
+    const handle =
+      attachedHandle<RingBufferHandle>(options) ?? createRing(elementType, capacity, options);
     const what = "RingBuffer.from(handle)";
     const code = i32CodeOf(handle.elementType);
     const Type = ELEMENT_TYPES[code] as unknown as RingElementType<A> | undefined;
@@ -266,7 +281,7 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
   /** Revives a ring from its handle. @throws InvalidHandleError */
   static from<A extends RingElementArray = Float64Array>(handle: unknown): RingBuffer<A> {
     const valid = KIND.validate(handle, "RingBuffer.from(handle)");
-    return new RingBuffer<A>(undefined as never, 0, valid);
+    return new RingBuffer<A>(undefined as never, 0, attachOptions(valid) as Placement);
   }
 
   // ------------------------------------------------------------ producer
@@ -352,46 +367,42 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
     const given = parseOptions(options, "pushValue");
     if (this.tryPushValue(value)) return;
     const deadline = given ?? Deadline.from(undefined, "RingBuffer.pushValue options");
-    do this.#waitSlow(PRODUCER_WAITING, deadline, "pushValue", 0, STREAM_BATCH);
-    while (!this.tryPushValue(value));
+    driveSync(new PushValueWait(this, value, deadline, "pushValue", true));
   }
 
   /** `pushValue` that never blocks the thread (`signal` aborts it). */
   async pushValueAsync(value: ElementOf<A>, options?: WaitOptions): Promise<void> {
     const deadline = Deadline.from(options, "RingBuffer.pushValueAsync options");
-    while (!this.tryPushValue(value)) {
-      await this.#waitAsync(PRODUCER_WAITING, deadline, "pushValueAsync", 0);
-    }
+    if (this.tryPushValue(value)) return;
+    const wait = new PushValueWait(this, value, deadline, "pushValueAsync", false);
+    await driveAsync(wait, deadline.signal);
   }
 
   /**
    * Pushes every value, waiting for room as needed (`timeout` ms at most for
    * the whole call). On a timeout or abort the values before the failing one
-   * have been pushed: the error's message says how many. Producer only.
+   * have been pushed: a timeout's error says how many in its `written`
+   * property (a {@link PushAllTimeoutError}) and its message. Producer only.
    *
-   * @throws ClosedError after close(); TimeoutError.
+   * @throws ClosedError after close(); PushAllTimeoutError (a TimeoutError).
    */
   pushAll(values: ArrayLike<ElementOf<A>>, options?: WaitOptions): void {
     const source = this.#asArray(values);
     const given = parseOptions(options, "pushAll");
-    let done = this.push(source as never);
+    const done = this.push(source as never);
     if (done === source.length) return;
     const deadline = given ?? Deadline.from(undefined, "RingBuffer.pushAll options");
-    while (done < source.length) {
-      this.#waitSlow(PRODUCER_WAITING, deadline, "pushAll", done, 1);
-      done += this.push(source.subarray(done) as never);
-    }
+    driveSync(new PushAllWait(this, source, done, deadline, "pushAll", true));
   }
 
   /** `pushAll` that never blocks the thread (`signal` aborts it). */
   async pushAllAsync(values: ArrayLike<ElementOf<A>>, options?: WaitOptions): Promise<void> {
     const source = this.#asArray(values);
     const deadline = Deadline.from(options, "RingBuffer.pushAllAsync options");
-    let done = this.push(source as never);
-    while (done < source.length) {
-      await this.#waitAsync(PRODUCER_WAITING, deadline, "pushAllAsync", done);
-      done += this.push(source.subarray(done) as never);
-    }
+    const done = this.push(source as never);
+    if (done === source.length) return;
+    const wait = new PushAllWait(this, source, done, deadline, "pushAllAsync", false);
+    await driveAsync(wait, deadline.signal);
   }
 
   // ------------------------------------------------------------ consumer
@@ -483,24 +494,18 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
    */
   popValue(options?: WaitOptions): ElementOf<A> {
     const given = parseOptions(options, "popValue");
-    let value = this.tryPopValue();
+    const value = this.tryPopValue();
     if (value !== undefined) return value;
     const deadline = given ?? Deadline.from(undefined, "RingBuffer.popValue options");
-    do {
-      this.#waitSlow(CONSUMER_WAITING, deadline, "popValue", 0, STREAM_BATCH);
-      value = this.tryPopValue();
-    } while (value === undefined);
-    return value;
+    return driveSync(new PopValueWait(this, deadline, "popValue", true));
   }
 
   /** `popValue` that never blocks the thread (`signal` aborts it). */
   async popValueAsync(options?: WaitOptions): Promise<ElementOf<A>> {
     const deadline = Deadline.from(options, "RingBuffer.popValueAsync options");
-    for (;;) {
-      const value = this.tryPopValue();
-      if (value !== undefined) return value;
-      await this.#waitAsync(CONSUMER_WAITING, deadline, "popValueAsync", 0);
-    }
+    const value = this.tryPopValue();
+    if (value !== undefined) return value;
+    return driveAsync(new PopValueWait(this, deadline, "popValueAsync", false), deadline.signal);
   }
 
   /**
@@ -514,21 +519,18 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
     const n = this.pop(into);
     if (n !== 0 || into.length === 0) return n;
     const deadline = given ?? Deadline.from(undefined, "RingBuffer.popSome options");
-    for (;;) {
-      this.#waitSlow(CONSUMER_WAITING, deadline, "popSome", 0, 1);
-      const got = this.pop(into);
-      if (got !== 0) return got;
-    }
+    return driveSync(new PopSomeWait(this, into, deadline, "popSome", true));
   }
 
   /** `popSome` that never blocks the thread (`signal` aborts it). */
   async popSomeAsync(into: A, options?: WaitOptions): Promise<number> {
     const deadline = Deadline.from(options, "RingBuffer.popSomeAsync options");
-    for (;;) {
-      const n = this.pop(into);
-      if (n !== 0 || into.length === 0) return n;
-      await this.#waitAsync(CONSUMER_WAITING, deadline, "popSomeAsync", 0);
-    }
+    const n = this.pop(into);
+    if (n !== 0 || into.length === 0) return n;
+    return driveAsync(
+      new PopSomeWait(this, into, deadline, "popSomeAsync", false),
+      deadline.signal,
+    );
   }
 
   // ------------------------------------------------------------ state
@@ -589,89 +591,23 @@ export class RingBuffer<A extends RingElementArray = Float64Array>
     // Takes the flag back to 0 exactly once; the sleeper's wait on the flag then returns "not-equal" or is woken.
     if (Atomics.exchange(this.#i32, flag, 0) !== 0) notify(this.#i32, flag);
   }
+}
 
-  /** True when the side waiting on `flag` can go on (room / data, or closed). */
-  #ready(flag: number): boolean {
-    return this.#takeable(flag) > 0;
-  }
-
-  /** Free slots (producer) or values (consumer) now; the capacity once closed. */
-  #takeable(flag: number): number {
-    const i32 = this.#i32;
-    if (Atomics.load(i32, RING_CLOSED) !== 0) return this.capacity;
-    // Loads of both counters, paired with their owners' stores.
-    const count = (Atomics.load(i32, WRITE_INDEX) - Atomics.load(i32, READ_INDEX)) | 0;
-    if (count < 0 || count > this.capacity) throw corrupted(`writeIndex - readIndex is ${count}`);
-    return flag === PRODUCER_WAITING ? this.capacity - count : count;
-  }
-
-  #timeout(deadline: Deadline, what: string, done: number): Error {
-    const error = deadline.timeoutError(`RingBuffer.${what}`);
-    if (what.startsWith("pushAll"))
-      error.message += ` (${done} values were pushed before the timeout)`;
-    return error;
-  }
-
-  /**
-   * Spins, then sleeps, until the side waiting on `flag` can go on.
-   *
-   * With `batch` > 1 (the one-value forms), a ring that the other side is
-   * still filling (or draining) is given time to reach `batch` values (or
-   * free slots). A consumer that went on at the first value would run one
-   * value behind the producer, and every value would then move the
-   * producer's index line between the cores twice; each look at that line
-   * also stalls the producer's next store to it, so the looks are spaced
-   * (~0.3 µs, then ~2.5 µs while the ring grows, at most STREAM_LOOKS of
-   * those) and touch no shared line in between. A ring that has not grown
-   * between two looks is taken as it is: a lone value waits ~0.3 µs more, a
-   * slow trickle ~10 µs at most.
-   */
-  #waitSlow(flag: number, deadline: Deadline, what: string, done: number, batch: number): void {
-    const i32 = this.#i32;
-    const enough = Math.min(batch, Math.ceil(this.capacity / 4));
-    let seen = 0;
-    let looks = 0;
-    for (let spin = 0; spin < SPINS; spin++) {
-      const have = this.#takeable(flag);
-      if (have >= enough || (have !== 0 && (have === seen || looks >= STREAM_LOOKS))) return;
-      if (have === 0) spinWait(spin);
-      else {
-        if (seen !== 0) looks++;
-        for (let k = seen === 0 ? LOOK_GAP : STREAM_GAP; k > 0; k--) spinWait(SPIN_BACKOFF_CAP);
-      }
-      seen = have;
-    }
-    for (;;) {
-      deadline.throwIfAborted();
-      if (deadline.expired) throw this.#timeout(deadline, what, done);
-      // Announce the sleep, then re-check (see "Sleeping" above).
-      Atomics.store(i32, flag, 1);
-      if (this.#ready(flag)) {
-        Atomics.store(i32, flag, 0);
-        return;
-      }
-      waitSync(i32, flag, 1, deadline.remainingMs());
-      Atomics.store(i32, flag, 0);
-      if (this.#ready(flag)) return;
-    }
-  }
-
-  async #waitAsync(flag: number, deadline: Deadline, what: string, done: number): Promise<void> {
-    const i32 = this.#i32;
-    deadline.throwIfAborted();
-    if (this.#ready(flag)) return;
-    if (deadline.expired) throw this.#timeout(deadline, what, done);
-    Atomics.store(i32, flag, 1);
-    try {
-      if (this.#ready(flag)) return;
-      await waitAsync(i32, flag, 1, deadline.remainingMs(), deadline.signal);
-    } catch (error) {
-      deadline.throwIfAborted();
-      throw error;
-    } finally {
-      Atomics.store(i32, flag, 0);
-    }
-  }
+/** Makes a new ring's memory (fresh or placed) and its handle. */
+function createRing(
+  elementType: RingElementType<RingElementArray>,
+  capacity: number,
+  placement: Placement | undefined,
+): RingBufferHandle {
+  const byteLength = RingBuffer.byteLength(elementType, capacity);
+  // The header's fields with the data region this capacity needs.
+  const layout: Layout = { ...RING_HEADER, byteLength };
+  const region = placeRegion(layout, placement, "new RingBuffer(elementType, capacity, options)");
+  const i32 = region.i32;
+  i32[ELEMENT_TYPE] = (ELEMENT_TYPES as readonly unknown[]).indexOf(elementType);
+  i32[RING_CAPACITY] = capacity;
+  KIND.writeTag(i32); // before the handle exists, so before anyone sees it
+  return KIND.makeHandle(region, { elementType: elementType.name, capacity });
 }
 
 /**

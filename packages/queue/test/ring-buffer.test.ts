@@ -7,7 +7,7 @@ import { startRingIndicesAt } from "../src/internal.js";
 const scenarios = new URL("./scenarios/ring.scenario.ts", import.meta.url);
 
 describe("RingBuffer in one thread", () => {
-  it("push/pop copy in bulk, return how many, wrap around the end", () => {
+  it("push and pop copy as many values as fit, return how many, and wrap around the end", () => {
     const ring = new RingBuffer(Float64Array, 5);
     expect(ring.push(new Float64Array([1, 2, 3, 4, 5, 6, 7]))).toBe(5);
     expect(ring.availableWrite).toBe(0);
@@ -21,7 +21,7 @@ describe("RingBuffer in one thread", () => {
     expect(ring.pop(all)).toBe(0);
   });
 
-  it("single values: tryPushValue / tryPopValue, also for BigInt64Array", () => {
+  it("tryPushValue and tryPopValue move one value at a time and report a full or empty ring, BigInt64Array included", () => {
     const ring = new RingBuffer(BigInt64Array, 2);
     expect([ring.tryPushValue(1n), ring.tryPushValue(-2n), ring.tryPushValue(3n)]).toEqual([
       true,
@@ -35,7 +35,7 @@ describe("RingBuffer in one thread", () => {
     ]);
   });
 
-  it("waits time out with TimeoutError; signal aborts the async forms", async () => {
+  it("a wait for room or data ends in TimeoutError, an abort rejects the async form, and a freed slot lets a waiting push finish", async () => {
     const ring = new RingBuffer(Int32Array, 2);
     expect(() => ring.popSome(new Int32Array(1), { timeout: 20 })).toThrow(TimeoutError);
     ring.pushAll(new Int32Array([1, 2]));
@@ -50,7 +50,7 @@ describe("RingBuffer in one thread", () => {
     expect(ring.availableRead).toBe(2);
   });
 
-  it("pushValue/popValue and their async forms: values in order, TimeoutError, AbortError, ClosedError", async () => {
+  it("pushValue and popValue (blocking and async) keep values in order and end in TimeoutError, AbortError or ClosedError", async () => {
     const ring = new RingBuffer(Int32Array, 2);
     expect(() => ring.popValue({ timeout: 20 })).toThrow(TimeoutError);
     await expect(ring.popValueAsync({ timeout: 20 })).rejects.toBeInstanceOf(TimeoutError);
@@ -74,7 +74,55 @@ describe("RingBuffer in one thread", () => {
     await expect(ring.pushValueAsync(1)).rejects.toBeInstanceOf(ClosedError);
   });
 
-  it("bad options are a RangeError/TypeError even when no wait is needed", () => {
+  it("a timed-out pushAll says in its error how many leading values it wrote", async () => {
+    const ring = new RingBuffer(Int32Array, 3);
+    ring.pushAll([1]);
+    const written = (call: () => unknown) => {
+      try {
+        call();
+      } catch (error) {
+        expect(error).toBeInstanceOf(TimeoutError);
+        expect((error as Error).message).toMatch(/2 values were pushed/);
+        return (error as { written?: number }).written;
+      }
+      return "no error";
+    };
+    expect(written(() => ring.pushAll([2, 3, 4, 5], { timeout: 20 }))).toBe(2);
+    expect(ring.tryPopValue()).toBe(1);
+    expect(ring.tryPopValue()).toBe(2);
+    const late = await ring.pushAllAsync([6, 7, 8], { timeout: 20 }).catch((error) => error);
+    expect(late).toBeInstanceOf(TimeoutError);
+    expect(late.written).toBe(2);
+    const into = new Int32Array(3);
+    expect([ring.pop(into), ...into]).toEqual([3, 3, 6, 7]);
+  });
+
+  it("a ring placed at a byteOffset of the caller's buffer works there and revives from its handle", () => {
+    const bytes = RingBuffer.byteLength(Float64Array, 10);
+    expect(bytes).toBe(256 + 80);
+    expect(RingBuffer.alignment).toBe(8);
+    const buffer = new SharedArrayBuffer(64 + bytes + 16);
+    new Uint8Array(buffer).fill(0xff); // placement zeroes its region
+    const ring = new RingBuffer(Float64Array, 10, { buffer, byteOffset: 64 });
+    expect(ring.handle).toMatchObject({ buffer, byteOffset: 64, byteLength: bytes, capacity: 10 });
+    expect(ring.availableRead).toBe(0);
+    ring.pushAll([1.5, 2.5]);
+    const other = RingBuffer.from<Float64Array>(ring.handle);
+    expect([other.popValue(), other.popValue()]).toEqual([1.5, 2.5]);
+    expect(new Uint8Array(buffer, 0, 64).every((b) => b === 0xff)).toBe(true); // outside untouched
+    expect(new Uint8Array(buffer, 64 + bytes).every((b) => b === 0xff)).toBe(true);
+    expect(() => new RingBuffer(Float64Array, 10, { buffer, byteOffset: 4 })).toThrow(
+      /multiple of 8/,
+    );
+    expect(() => new RingBuffer(Float64Array, 10, { buffer, byteOffset: 88 })).toThrow(
+      InvalidHandleError,
+    );
+    expect(() => new RingBuffer(Float64Array, 10, { byteOffset: 0 })).toThrow(TypeError);
+    expect(() => RingBuffer.byteLength(Float64Array, 0)).toThrow(RangeError);
+    expect(() => RingBuffer.byteLength(Array as never, 4)).toThrow(TypeError);
+  });
+
+  it("bad options are a RangeError or TypeError even when no wait is needed", () => {
     const ring = new RingBuffer(Float64Array, 4);
     expect(() => ring.pushValue(1, { timeout: -5 })).toThrow(RangeError);
     expect(() => ring.pushAll([1], { timeout: Number.NaN })).toThrow(RangeError);
@@ -94,7 +142,7 @@ describe("RingBuffer in one thread", () => {
     expect(ring.availableRead).toBe(0);
   });
 
-  it("close: push throws ClosedError; pop drains, then throws ClosedError; a waiting pop wakes", async () => {
+  it("after close() pushes are refused, pops drain what was left then throw ClosedError, and a waiting pop wakes", async () => {
     const ring = new RingBuffer(Uint8Array, 4);
     ring.push(new Uint8Array([7]));
     const empty = new RingBuffer(Uint8Array, 4);
@@ -109,7 +157,7 @@ describe("RingBuffer in one thread", () => {
     expect(() => ring.popSome(new Uint8Array(1))).toThrow(ClosedError);
   });
 
-  it("bad arguments and handles are typed errors", () => {
+  it("a bad capacity, element type, value or handle is refused with a typed error", () => {
     for (const capacity of [0, -1, Number.NaN, 1.5, 2 ** 31, Number.POSITIVE_INFINITY]) {
       expect(() => new RingBuffer(Float64Array, capacity)).toThrow(RangeError);
     }

@@ -15,87 +15,26 @@ import { spinWait } from "@sabkit/atomics-sync-polyfill/internal";
 import { ClosedError, reviveAsync, share } from "@sabkit/core";
 import { reviveError, type SerializedError, serializeError } from "@sabkit/core/internal";
 import { importWorkerModule, packageImporter } from "@sabkit/process/internal";
-import { Queue, type QueueHandle } from "@sabkit/queue";
+import { Queue } from "@sabkit/queue";
 import { RunningTask, setCurrentTask } from "./context.js";
 import {
-  isCancelled,
-  markFinished,
-  markStarted,
-  recordRunTime,
-  type SlotHandle,
-  slotFrom,
-} from "./slot.js";
-
-/**
- * A task record: `[seq, task name, inputs, spread]`: with spread = INPUTS_CALL the inputs are
- * the argument tuple of one call (apply), with 1 argument tuples (a starmap chunk), with 0
- * single arguments (a map chunk), with INPUTS_F64 numbers (a map chunk of numbers).
- */
-export type TaskRecord = [
-  seq: number,
-  name: string,
-  inputs: unknown[] | Float64Array,
-  spread: number,
-];
-
-export const RESULT_OK = 0;
-export const RESULT_ERROR = 1;
-export const RESULT_SKIPPED = 2;
-/** As RESULT_OK, the values being all numbers, sent as one Float64Array (one copy instead of a decode per value). */
-export const RESULT_OK_F64 = 3;
-/** `spread` of a record whose inputs are numbers in a Float64Array (a map chunk of numbers). */
-export const INPUTS_F64 = 2;
-/** `spread` of a record of one call (`apply`): its inputs are that call's argument tuple. */
-export const INPUTS_CALL = 3;
-/**
- * Flag of `spread`: the record's inputs could not be encoded into the task queue (they hold live
- * primitives or SharedArrayBuffers, or are larger than the ring) and come through the worker's
- * port instead, as `share`d trees (a `ToWorker` message with the record's seq).
- */
-export const INPUTS_PORT = 4;
-/** The one value of a call record (INPUTS_CALL), as the payload itself. */
-export const RESULT_VALUE = 5;
-/** As RESULT_OK, the values coming through the port (a `ToParent` message with the seq). */
-export const RESULT_OK_PORT = 4;
-
-/** What the parent posts on a worker's port: a record's inputs (or why they could not be sent). */
-export interface ToWorker {
-  readonly seq: number;
-  readonly inputs?: unknown;
-  readonly error?: SerializedError;
-}
-/** What a worker posts on its port: a record's values, `share`d (primitives in them stay live). */
-export interface ToParent {
-  readonly seq: number;
-  readonly values: unknown;
-}
-
-/** The port both sides talk through (MessagePort in browsers and Node). */
-export interface PortLike {
-  postMessage(message: unknown): void;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  close(): void;
-}
-
-/** A result: `[workerId, seq, status, payload]`: values (OK, OK_F64), the one value of a call (VALUE), a serialized error (ERROR), nothing (SKIPPED, OK_PORT). */
-export type ResultRecord = [workerId: number, seq: number, status: number, payload: unknown];
-
-/** The worker's start arguments (plain, structured-cloneable). */
-export interface WorkerConfig {
-  /** The task module's URL (`"(worker entry)"` when the worker entry built it in). */
-  readonly module: string;
-  readonly tasks: QueueHandle;
-  readonly results: QueueHandle;
-  readonly slot: SlotHandle;
-  readonly workerId: number;
-  readonly workerIndex: number;
-  readonly generation: number;
-  /** Its arguments come through the port as seq 0. */
-  readonly initializer: string | undefined;
-  readonly histogram: boolean;
-  /** The worker's end of its port (transferred at start): inputs and results that are not plain data. */
-  readonly port: PortLike;
-}
+  INPUTS_CALL,
+  INPUTS_PORT,
+  INPUTS_TUPLES,
+  type PortLike,
+  RESULT_ERROR,
+  RESULT_OK,
+  RESULT_OK_F64,
+  RESULT_OK_PORT,
+  RESULT_SKIPPED,
+  RESULT_VALUE,
+  type ResultRecord,
+  type TaskRecord,
+  type ToParent,
+  type ToWorker,
+  type WorkerConfig,
+} from "./protocol.js";
+import { isCancelled, markFinished, markStarted, recordRunTime, slotFrom } from "./slot.js";
 
 /** Records taken from the task queue at once (one synchronization). */
 const RECORDS_PER_TAKE = 1024;
@@ -313,7 +252,8 @@ export async function runPoolWorker(
             let numbers: Float64Array | undefined = n > 8 ? new Float64Array(n) : undefined;
             let values: unknown[] | undefined = numbers === undefined ? new Array(n) : undefined;
             for (let i = 0; i < n; i++) {
-              let value = spread === 1 ? fn(...(inputs[i] as unknown[])) : fn(inputs[i]);
+              let value =
+                spread === INPUTS_TUPLES ? fn(...(inputs[i] as unknown[])) : fn(inputs[i]);
               if (typeof value !== "number") {
                 if (isThenable(value)) {
                   value = await value;

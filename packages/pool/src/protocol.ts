@@ -68,14 +68,6 @@ export const RESULT_OK_PORT = 4;
 /** The one value of a call record (INPUTS_CALL), as the payload itself. */
 export const RESULT_VALUE = 5;
 
-export type ResultStatus =
-  | typeof RESULT_OK
-  | typeof RESULT_ERROR
-  | typeof RESULT_SKIPPED
-  | typeof RESULT_OK_F64
-  | typeof RESULT_OK_PORT
-  | typeof RESULT_VALUE;
-
 // ---------------------------------------------------------------- records
 
 /** A task record: `[seq, task name, inputs, inputs code]` (see the table above). */

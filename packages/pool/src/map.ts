@@ -13,7 +13,7 @@ import { AbortError } from "@sabkit/core";
 import { describe } from "@sabkit/core/internal";
 import { checkName, checkPositiveInt, checkTaskOptions, NO_OPTIONS } from "./checks.js";
 import { INPUTS_F64, INPUTS_ITEMS, INPUTS_TUPLES, type InputsShape } from "./protocol.js";
-import { SETTLED, type Submission, taskTimeoutError } from "./submission.js";
+import { SETTLED, Submission, taskTimeoutError } from "./submission.js";
 import type { MapOptions, TaskOptions } from "./types.js";
 
 /** What the map family needs of the pool. */
@@ -23,15 +23,8 @@ export interface MapHost {
   readonly defaultChunksize: number | undefined;
   /** Throws when the pool takes no more tasks (closed, terminated, broken). */
   checkOpen(what: string): void;
-  /** Queues one chunk; `resolve` receives its results (an array or a Float64Array). */
-  enqueue(
-    name: string,
-    inputs: unknown[] | Float64Array,
-    shape: InputsShape,
-    resolve: (value: unknown) => void,
-    reject: (error: unknown) => void,
-    options: TaskOptions,
-  ): Submission;
+  /** Queues one chunk (its `resolve` receives its results: an array or a Float64Array). */
+  enqueue(task: Submission, options: TaskOptions): void;
   /** Rejects `task` with `error` and cancels it (removed if queued, marked if sent). */
   cancel(task: Submission, error: Error): void;
   /** Counts items cancelled before any was queued (a map whose signal was already aborted). */
@@ -157,14 +150,9 @@ class MapRun {
         numbers !== undefined
           ? numbers.subarray(start, end)
           : Array.prototype.slice.call(all, start, end);
-      const task = this.#host.enqueue(
-        this.#name,
-        inputs,
-        shape,
-        (values) => this.#chunkDone(start, values as ChunkValues),
-        fail,
-        NO_OPTIONS,
-      );
+      const done = (values: unknown): void => this.#chunkDone(start, values as ChunkValues);
+      const task = new Submission(this.#name, inputs, shape, done, fail);
+      this.#host.enqueue(task, NO_OPTIONS);
       this.#chunks.push(task);
       // The eager drain inside enqueue may have failed the map just now.
       const failure = this.#failed();
@@ -309,15 +297,15 @@ class ImapStream {
     const signal = this.#signal;
     let task: Submission | undefined;
     const values = new Promise<ChunkValues>((resolve, reject) => {
-      task = this.#host.enqueue(
+      task = new Submission(
         this.#name,
         chunk,
         INPUTS_ITEMS,
         resolve as (value: unknown) => void,
         reject,
-        // The signal is watched once for all chunks (above); the timeout is each chunk's.
-        signal?.aborted ? { signal } : { timeout: this.#timeout },
       );
+      // The signal is watched once for all chunks (above); the timeout is each chunk's.
+      this.#host.enqueue(task, signal?.aborted ? { signal } : { timeout: this.#timeout });
     });
     if (task !== undefined && task.state !== SETTLED) this.#running.add(task);
     values.then(

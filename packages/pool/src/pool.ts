@@ -78,7 +78,6 @@ import {
 } from "./pool-worker.js";
 import {
   INPUTS_CALL,
-  type InputsShape,
   RESULT_ERROR,
   RESULT_OK,
   RESULT_OK_F64,
@@ -214,8 +213,7 @@ export class Pool<M = AnyTasks> {
       processes: this.processes,
       defaultChunksize: options.chunksize,
       checkOpen: (what) => this.#checkOpen(what),
-      enqueue: (name, inputs, shape, resolve, reject, taskOptions) =>
-        this.#enqueue(name, inputs, shape, resolve, reject, taskOptions),
+      enqueue: (task, taskOptions) => this.#enqueue(task, taskOptions),
       cancel: (task, error) => this.#cancel(task, error),
       countCancelled: (items) => {
         this.#counts.cancelled += items;
@@ -423,25 +421,12 @@ export class Pool<M = AnyTasks> {
         `Pool.apply: ${this.#pending.size} tasks are waiting (maxQueue ${maxQueue}); await pool.room() before submitting more`,
       );
     }
-    return this.#enqueue(
-      name as string,
-      args as unknown[],
-      INPUTS_CALL,
-      resolve,
-      reject,
-      taskOptions,
-    );
+    const task = new Submission(name as string, args as unknown[], INPUTS_CALL, resolve, reject);
+    return this.#enqueue(task, taskOptions);
   }
 
-  #enqueue(
-    name: string,
-    inputs: unknown[] | Float64Array,
-    shape: InputsShape,
-    resolve: (value: unknown) => void,
-    reject: (error: unknown) => void,
-    options: TaskOptions,
-  ): Submission {
-    const task = new Submission(name, inputs, shape, resolve, reject);
+  /** Puts `task` in the line (or rejects it at once when its signal is aborted already). */
+  #enqueue(task: Submission, options: TaskOptions): Submission {
     if (options.signal !== undefined || options.timeout !== undefined) {
       if (options.signal?.aborted) {
         settle(task, this.#counts, "cancelled", new AbortError(options.signal.reason));

@@ -21,32 +21,32 @@ export class InFlight<R extends { readonly seq: number }> {
     return this.#size;
   }
 
-  /** Holds `rec` under its seq, which must be above every seq held (the worker's next). */
-  set(rec: R): void {
-    const at = rec.seq % this.capacity;
-    if (this.#ring[at] !== undefined || rec.seq < this.#end) {
-      throw new Error(`InFlight: seq ${rec.seq} is not the next one (internal error)`);
+  /** Holds `record` under its seq, which must be above every seq held (the worker's next). */
+  set(record: R): void {
+    const at = record.seq % this.capacity;
+    if (this.#ring[at] !== undefined || record.seq < this.#end) {
+      throw new Error(`InFlight: seq ${record.seq} is not the next one (internal error)`);
     }
-    this.#ring[at] = rec;
+    this.#ring[at] = record;
     this.#size++;
-    if (this.#size === 1) this.#oldest = rec.seq;
-    this.#end = rec.seq + 1;
+    if (this.#size === 1) this.#oldest = record.seq;
+    this.#end = record.seq + 1;
   }
 
   get(seq: number): R | undefined {
-    const rec = this.#ring[seq % this.capacity];
-    return rec !== undefined && rec.seq === seq ? rec : undefined;
+    const record = this.#ring[seq % this.capacity];
+    return record !== undefined && record.seq === seq ? record : undefined;
   }
 
   /** Removes and returns the record held under `seq`, if any. */
   delete(seq: number): R | undefined {
     const at = seq % this.capacity;
-    const rec = this.#ring[at];
-    if (rec === undefined || rec.seq !== seq) return undefined;
+    const record = this.#ring[at];
+    if (record === undefined || record.seq !== seq) return undefined;
     this.#ring[at] = undefined;
     this.#size--;
     if (seq === this.#oldest) this.#oldest = seq + 1;
-    return rec;
+    return record;
   }
 
   /** The records held, in seq order. */
@@ -57,8 +57,8 @@ export class InFlight<R extends { readonly seq: number }> {
       out.length < this.#size && seq < this.#end;
       seq++
     ) {
-      const rec = this.get(seq);
-      if (rec !== undefined) out.push(rec);
+      const record = this.get(seq);
+      if (record !== undefined) out.push(record);
     }
     return out;
   }

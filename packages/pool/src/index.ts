@@ -9,16 +9,16 @@
  * @packageDocumentation
  */
 export { currentTask, type TaskContext } from "./context.js";
-export {
-  type MapOptions,
-  Pool,
-  type PoolOptions,
-  type PoolStats,
-  type TaskArgs,
-  type TaskFuture,
-  type TaskItem,
-  type TaskName,
-  type TaskOptions,
-  type TaskResult,
-  type WorkerStats,
-} from "./pool.js";
+export { Pool } from "./pool.js";
+export type {
+  MapOptions,
+  PoolOptions,
+  PoolStats,
+  TaskArgs,
+  TaskFuture,
+  TaskItem,
+  TaskName,
+  TaskOptions,
+  TaskResult,
+  WorkerStats,
+} from "./types.js";

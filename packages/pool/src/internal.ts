@@ -8,12 +8,7 @@
  * @packageDocumentation
  */
 export * from "./index.js";
-export { SEQ_RANGE } from "./pool.js";
+export { SEQ_RANGE } from "./pool-worker.js";
+export * from "./protocol.js";
 export * from "./slot.js";
-export {
-  RESULT_ERROR,
-  RESULT_OK,
-  RESULT_SKIPPED,
-  runPoolWorker,
-  type WorkerConfig,
-} from "./worker.js";
+export { runPoolWorker } from "./worker.js";

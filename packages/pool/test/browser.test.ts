@@ -4,7 +4,7 @@ import { expect, test } from "vitest";
 const BOUND = 60_000;
 
 test.each(BROWSERS)(
-  "in headless %s (COOP/COEP page, module workers): map, apply, errors, live primitives, timeout, terminate, a worker entry of the program's own",
+  "in headless %s (COOP/COEP page, module workers) a pool runs tasks, rejects with their errors, passes live primitives, times out and terminates, also from a worker entry of the program's own",
   async (browser) => {
     const result = await runInBrowser<Record<string, unknown>>({
       browser,

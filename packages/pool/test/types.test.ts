@@ -4,7 +4,7 @@ import type { Pool, TaskFuture } from "../src/index.js";
 type Tasks = typeof import("./fixtures/tasks.ts");
 
 describe("Pool<typeof import(module)> types", () => {
-  test("names, arguments and results are checked", () => {
+  test("a pool typed by its module takes only its exported functions with their arguments, and returns their results", () => {
     const pool = undefined as unknown as Pool<Tasks>;
     const typed = (): void => {
       expectTypeOf(pool.apply("add", [1, 2])).toEqualTypeOf<Promise<number>>();

@@ -36,6 +36,8 @@
  * `SharedMemory.leaked()` lists them, and in a Node main thread a warning
  * names them when the program exits (Python's resource_tracker warning).
  */
+
+import { tryNodeBuiltin } from "@sabkit/atomics-sync-polyfill/internal";
 import { type Handle, InvalidHandleError, type Shareable, TimeoutError } from "@sabkit/core";
 import { validateCount, validateTimeout } from "@sabkit/core/internal";
 import {
@@ -98,11 +100,9 @@ function installTracker(): void {
   trackerInstalled = true;
   const proc = (globalThis as { process?: NodeJS.Process }).process;
   if (proc === undefined || typeof proc.on !== "function") return;
-  // getBuiltinModule, not import("node:worker_threads"): bundlers for browsers
-  // see no Node import (Vite warned about externalising it).
-  const threads = proc.getBuiltinModule?.("node:worker_threads") as
-    | typeof import("node:worker_threads")
-    | undefined;
+  // The environment module loads it through getBuiltinModule, not
+  // import("node:worker_threads"): bundlers for browsers see no Node import.
+  const threads = tryNodeBuiltin<typeof import("node:worker_threads")>("node:worker_threads");
   if (threads === undefined || !threads.isMainThread) return;
   proc.on("exit", () => {
     const names = SharedMemory.leaked();

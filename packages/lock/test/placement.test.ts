@@ -70,7 +70,7 @@ describe("locks placed in a caller's buffer", () => {
     const buffer = new SharedArrayBuffer(Lock.byteLength + Lock.alignment);
     const bytes = new Uint8Array(buffer);
     bytes.fill(0xa5);
-    const cases: [string, () => unknown, typeof Error][] = [
+    const cases: [string, () => unknown, abstract new (...args: never[]) => Error][] = [
       ["misaligned", () => new Lock({ buffer, byteOffset: 1 }), InvalidHandleError],
       [
         "past the end",

@@ -357,21 +357,28 @@ export class Process<Args extends readonly unknown[] = readonly unknown[]> {
     } catch (error) {
       // The identity was marked alive for a thread that never started.
       child.onExit(-1);
-      // DataCloneError, or Node's error for a MessagePort not transferred: name the argument.
-      // Anything else (execArgv Node refuses, …) is not about the arguments: it goes out as it is.
-      if (!isCloneFailure(error)) throw error;
-      if (findUncloneable(this.#args, "args") !== undefined) {
-        throw uncloneableError(this.#args, "args", error);
-      }
-      if (this.#kwargs !== undefined && findUncloneable(this.#kwargs, "kwargs") !== undefined) {
-        throw uncloneableError(this.#kwargs, "kwargs", error);
-      }
-      throw error;
+      this.#throwSpawnFailure(error);
     }
     this.#exit = exit;
     this.#child = child;
     runningChildren().add(this as Process);
     return this;
+  }
+
+  /**
+   * A DataCloneError, or Node's error for a MessagePort not transferred, names
+   * the argument that cannot be sent. Anything else (execArgv Node refuses, …)
+   * is not about the arguments: it goes out as it is.
+   */
+  #throwSpawnFailure(error: unknown): never {
+    if (!isCloneFailure(error)) throw error;
+    if (findUncloneable(this.#args, "args") !== undefined) {
+      throw uncloneableError(this.#args, "args", error);
+    }
+    if (this.#kwargs !== undefined && findUncloneable(this.#kwargs, "kwargs") !== undefined) {
+      throw uncloneableError(this.#kwargs, "kwargs", error);
+    }
+    throw error;
   }
 
   /**

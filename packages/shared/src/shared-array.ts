@@ -57,6 +57,33 @@ export const SHARED_ARRAY_KIND = defineKind<SharedArrayHandle>({
   layout: HEADER_LAYOUT,
 });
 
+/** The length, and the checked items if any, of `new SharedArray(type, lengthOrItems)`. */
+function initialContents(
+  info: TypeInfo,
+  lengthOrItems: unknown,
+): { items: unknown[] | undefined; length: number } {
+  if (typeof lengthOrItems === "number") {
+    const length = validateCount(lengthOrItems, "new SharedArray(type, length): length", {
+      max: Math.floor((2 ** 31 - 16) / info.bytes),
+    });
+    return { items: undefined, length };
+  }
+  if (
+    lengthOrItems !== null &&
+    typeof lengthOrItems === "object" &&
+    Symbol.iterator in lengthOrItems
+  ) {
+    const items = [...(lengthOrItems as Iterable<unknown>)];
+    items.forEach((item, i) => {
+      checkElement(info, item, `new SharedArray(type, items): items[${i}]`);
+    });
+    return { items, length: items.length };
+  }
+  throw new TypeError(
+    `new SharedArray(type, lengthOrItems): pass a length or an iterable of items, got ${describe(lengthOrItems)}`,
+  );
+}
+
 /**
  * A typed array shared by workers, with an optional lock.
  *
@@ -99,27 +126,7 @@ export class SharedArray<T extends ElementType | TypeCode = "float64">
       this.#lock = reviveLock(handle.lock);
     } else {
       info = typeInfo(type, "new SharedArray(type)");
-      let items: unknown[] | undefined;
-      let length: number;
-      if (typeof lengthOrItems === "number") {
-        length = validateCount(lengthOrItems, "new SharedArray(type, length): length", {
-          max: Math.floor((2 ** 31 - 16) / info.bytes),
-        });
-      } else if (
-        lengthOrItems !== null &&
-        typeof lengthOrItems === "object" &&
-        Symbol.iterator in lengthOrItems
-      ) {
-        items = [...(lengthOrItems as Iterable<unknown>)];
-        items.forEach((item, i) => {
-          checkElement(info, item, `new SharedArray(type, items): items[${i}]`);
-        });
-        length = items.length;
-      } else {
-        throw new TypeError(
-          `new SharedArray(type, lengthOrItems): pass a length or an iterable of items, got ${describe(lengthOrItems)}`,
-        );
-      }
+      const { items, length } = initialContents(info, lengthOrItems);
       this.#lock = parseLock(options?.lock, "new SharedArray(type, lengthOrItems, options)");
       // Its own memory: the size depends on the length, so there is no fixed-size
       // region a caller could reserve for it (no placement, unlike Value).

@@ -433,6 +433,9 @@ export class Store {
    * entries half moved). A list entry written past COUNT (a push or insert
    * that died before counting its item) is counted.
    */
+  // One pass, kept whole: every check of a store left by a dead writer reads
+  // the same header snapshot, and the order of the checks is the argument
+  // above; split, that order would be spread over several functions.
   validate(): void {
     try {
       if (this.i32[REBUILDING] !== 0) {
@@ -512,6 +515,9 @@ export class Store {
 
   #rebuild: Moved[] = [];
 
+  // Kept whole: the rebuild is one recoverable multi-word update (see the
+  // layout table), and its steps are ordered for a writer that dies between
+  // any two of them.
   private rebuild(extraBytes: number, liveAfter: number): void {
     let slots = this.slots;
     if (this.hashed) {

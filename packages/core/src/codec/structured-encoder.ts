@@ -269,6 +269,8 @@ export class Encoder {
     return -1;
   }
 
+  // Kept whole: the for-in walk and its value dispatch are the hot path for
+  // plain objects, and V8 inlines better into one loop than across calls.
   object(value: object): void {
     const earlier = this.remember(value);
     if (earlier !== -1) {
